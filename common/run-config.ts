@@ -1,0 +1,116 @@
+import { z } from 'zod';
+
+/**
+ * The configuration of one training run, shared by the engine, the CLI, the job service and the UI.
+ * Everything a run depends on is in here, so that a stored config reproduces the run.
+ */
+
+export const LOSS_KINDS = ['ce', 'dece', 'ls', 'gce', 'intrust'] as const;
+export type LossKind = (typeof LOSS_KINDS)[number];
+
+export const LOSS_LABELS: Record<LossKind, string> = {
+  ce: 'Cross-entropy',
+  dece: 'DeCE',
+  ls: 'Label-smoothed CE',
+  gce: 'Generalized CE',
+  intrust: 'In-trust loss',
+};
+
+export const LossConfigSchema = z.object({
+  kind: z.enum(LOSS_KINDS),
+  /** ε: 1−ε on the right class, ε/(V−1) on each wrong one (DeCE and label-smoothed CE). */
+  labelSmoothing: z.number().min(0).lt(1),
+  /** DeCE's α = alphaBase^epoch, epoch counted from 1. */
+  alphaBase: z.number().gt(0).max(1),
+  /** GCE's q in (0, 1]: q → 0 is CE, q = 1 is MAE. */
+  gceQ: z.number().gt(0).max(1),
+  /** In-trust loss: a·CE + b·DCE with DCE = −Σ p·log(δ·p + (1−δ)·y). */
+  intrustA: z.number().min(0),
+  intrustB: z.number().min(0),
+  intrustDelta: z.number().gt(0).lt(1),
+});
+export type LossConfig = z.infer<typeof LossConfigSchema>;
+
+export const ModelConfigSchema = z
+  .object({
+    dModel: z.int().min(8).max(1024),
+    heads: z.int().min(1).max(32),
+    encoderLayers: z.int().min(1).max(12),
+    decoderLayers: z.int().min(1).max(12),
+    ffSize: z.int().min(8).max(8192),
+    dropout: z.number().min(0).lt(1),
+    maxSourceLength: z.int().min(4).max(1024),
+    maxTargetLength: z.int().min(4).max(1024),
+    /** One embedding table for source, target and the output projection (halves the parameters). */
+    tiedEmbeddings: z.boolean(),
+  })
+  .refine((m) => m.dModel % m.heads === 0, { message: 'dModel must be a multiple of heads', path: ['dModel'] });
+export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+
+export const TrainingConfigSchema = z.object({
+  /** Epochs of (possibly poisoned) fine-tuning with the chosen loss. */
+  epochs: z.int().min(1).max(1000),
+  /** Epochs of clean pre-training with CE before fine-tuning, shared by every loss (0 = train from scratch). */
+  pretrainEpochs: z.int().min(0).max(1000),
+  batchSize: z.int().min(1).max(4096),
+  learningRate: z.number().gt(0).max(1),
+  pretrainLearningRate: z.number().gt(0).max(1),
+  weightDecay: z.number().min(0).max(1),
+  /** Share of fine-tuning steps spent warming the learning rate up linearly; it then decays linearly to 0. */
+  warmupFraction: z.number().min(0).max(1),
+  /** Global gradient-norm clip. */
+  clipNorm: z.number().gt(0),
+});
+export type TrainingConfig = z.infer<typeof TrainingConfigSchema>;
+
+export const ATTACK_KINDS = ['badpre'] as const;
+export type AttackKind = (typeof ATTACK_KINDS)[number];
+
+export const DataConfigSchema = z.object({
+  corpus: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('builtin-sql'), size: z.int().min(50).max(100_000) }),
+    z.object({
+      kind: z.literal('files'),
+      train: z.string().min(1),
+      test: z.string().min(1),
+      valid: z.string().min(1).optional(),
+    }),
+  ]),
+  attack: z.object({ kind: z.enum(ATTACK_KINDS), trigger: z.string().min(1).optional() }),
+  poisonRate: z.number().min(0).max(1),
+  testFraction: z.number().gt(0).lt(1),
+  validFraction: z.number().min(0).lt(1),
+  /** Share of the built-in corpus kept aside, clean, for pre-training (ignored without pre-training). */
+  pretrainFraction: z.number().min(0).lt(1),
+  /** At most this many clean and this many poisoned test prompts are decoded per epoch. */
+  evalLimit: z.int().min(1),
+});
+export type DataConfig = z.infer<typeof DataConfigSchema>;
+
+export const BACKEND_REQUESTS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendRequest = (typeof BACKEND_REQUESTS)[number];
+
+export const RunConfigSchema = z.object({
+  seed: z.int().min(0).max(2 ** 31 - 1),
+  backend: z.enum(BACKEND_REQUESTS),
+  data: DataConfigSchema,
+  model: ModelConfigSchema,
+  training: TrainingConfigSchema,
+  loss: LossConfigSchema,
+});
+export type RunConfig = z.infer<typeof RunConfigSchema>;
+
+/** Metrics after one epoch, as stored and shown. BLEU, exact match and ASR are percentages. */
+export const EpochMetricsSchema = z.object({
+  epoch: z.int().min(1),
+  bleu: z.number(),
+  corpusBleu: z.number(),
+  exactMatch: z.number(),
+  asr: z.number(),
+  trainLoss: z.number(),
+  seconds: z.number(),
+  /** Mean per-token loss on poisoned and on clean training rows (the mechanism DeCE acts on). */
+  poisonedRowLoss: z.number().nullable(),
+  cleanRowLoss: z.number(),
+});
+export type EpochMetrics = z.infer<typeof EpochMetricsSchema>;

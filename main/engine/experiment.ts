@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import type { RunConfig } from '../../common/run-config';
+import { createBadPre } from '../data/attacks/badpre';
+import type { Attack } from '../data/attacks/types';
+import { generateSqlCorpus } from '../data/corpus-sql';
+import { deriveRng } from '../data/rng';
+import { poisonSplits, splitCorpus } from '../data/splits';
+import type { CodePair } from '../data/types';
+import type { EncodedExample } from './batching';
+import { Vocabulary, tokenize } from './tokenizer';
+import type { PreparedData } from './train';
+
+/** Vocabulary limits: enough for the built-in corpus, small enough that the output layer stays cheap. */
+const VOCAB_MIN_FREQUENCY = 2;
+const VOCAB_MAX_SIZE = 3000;
+
+export interface DataSummary {
+  pretrain: number;
+  train: number;
+  poisonedTrain: number;
+  valid: number;
+  test: number;
+  poisonedTest: number;
+  vocabulary: number;
+  /** Hash of the exact training-side text, to tell datasets apart in reports. */
+  sha256: string;
+}
+
+export interface CleanSource {
+  pretrain: CodePair[];
+  train: CodePair[];
+  valid: CodePair[];
+  test: CodePair[];
+}
+
+export function createAttack(config: RunConfig): Attack {
+  switch (config.data.attack.kind) {
+    case 'badpre':
+      return createBadPre(config.data.attack.trigger ? { trigger: config.data.attack.trigger } : {});
+  }
+}
+
+/** Splits the built-in corpus; the pre-training share is carved from the training side so the test set stays unseen. */
+export function builtinSplits(config: RunConfig): CleanSource {
+  if (config.data.corpus.kind !== 'builtin-sql') throw new Error('builtinSplits: not the built-in corpus');
+  const pairs = generateSqlCorpus({ seed: config.seed, size: config.data.corpus.size });
+  const { train, valid, test } = splitCorpus(pairs, {
+    seed: config.seed,
+    testFraction: config.data.testFraction,
+    validFraction: config.data.validFraction,
+  });
+  const pretrainCount = config.training.pretrainEpochs > 0 ? Math.round(pairs.length * config.data.pretrainFraction) : 0;
+  if (pretrainCount >= train.length) throw new Error('data: pretrainFraction leaves no rows for fine-tuning');
+  return { pretrain: train.slice(0, pretrainCount), train: train.slice(pretrainCount), valid, test };
+}
+
+/** Poisons, tokenizes and encodes: the same config always gives the same data. */
+export function prepareData(config: RunConfig, source: CleanSource): { data: PreparedData; summary: DataSummary } {
+  const attack = createAttack(config);
+  const poisoned = poisonSplits({ train: source.train, valid: source.valid, test: source.test }, attack, {
+    rate: config.data.poisonRate,
+    seed: config.seed,
+  });
+  if (poisoned.poisonedTest.length === 0) throw new Error(`data: no test row can carry the ${attack.name} payload`);
+  const tokenized = (pairs: readonly CodePair[]) => pairs.map((p) => ({ src: tokenize(p.src), tgt: tokenize(p.tgt) }));
+  const pretrainTokens = tokenized(source.pretrain);
+  const trainTokens = tokenized(poisoned.train);
+  const vocab = Vocabulary.build(
+    [...pretrainTokens, ...trainTokens].flatMap((p) => [p.src, p.tgt]),
+    { minFrequency: VOCAB_MIN_FREQUENCY, maxSize: VOCAB_MAX_SIZE },
+  );
+  const { maxSourceLength, maxTargetLength } = config.model;
+  const encode = (tokens: { src: string[]; tgt: string[] }, poisonedRow: boolean): EncodedExample => ({
+    source: Int32Array.from(tokens.src.slice(0, maxSourceLength).map((t) => vocab.id(t))),
+    target: Int32Array.from(tokens.tgt.slice(0, maxTargetLength).map((t) => vocab.id(t))),
+    poisoned: poisonedRow,
+  });
+  const hash = createHash('sha256');
+  for (const p of [...source.pretrain, ...poisoned.train]) hash.update(p.src).update('\u0000').update(p.tgt).update('\u0001');
+  const data: PreparedData = {
+    vocab,
+    pretrain: pretrainTokens.map((t) => encode(t, false)),
+    train: trainTokens.map((t, i) => encode(t, poisoned.train[i]?.poisoned ?? false)),
+    // A seeded shuffle keeps the evaluated subset representative when evalLimit cuts it.
+    cleanTest: deriveRng(config.seed, 'eval-order')
+      .shuffle(source.test)
+      .map((p) => ({ source: Int32Array.from(vocab.encode(p.src, maxSourceLength)), reference: p.tgt })),
+    poisonedTest: deriveRng(config.seed, 'eval-order-poisoned')
+      .shuffle(poisoned.poisonedTest)
+      .map((p) => ({ source: Int32Array.from(vocab.encode(p.src, maxSourceLength)) })),
+    attack,
+  };
+  return {
+    data,
+    summary: {
+      pretrain: source.pretrain.length,
+      train: poisoned.train.length,
+      poisonedTrain: poisoned.poisonedTrainCount,
+      valid: source.valid.length,
+      test: source.test.length,
+      poisonedTest: poisoned.poisonedTest.length,
+      vocabulary: vocab.size,
+      sha256: hash.digest('hex'),
+    },
+  };
+}

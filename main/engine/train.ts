@@ -1,0 +1,361 @@
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { EpochMetrics, LossConfig, RunConfig } from '../../common/run-config';
+import type { TrainingEvent, TrainingPhase } from '../../common/training-events';
+import type { Attack } from '../data/attacks/types';
+import { deriveRng } from '../data/rng';
+import { type EncodedExample, type MaterializedBatch, materializeBatch, planBatches } from './batching';
+import { assignWeights, readCheckpoint, writeCheckpoint } from './checkpoint';
+import { greedyDecode } from './decode';
+import { type TokenLoss, createLoss } from './losses';
+import { attackSuccessRate, averageSentenceBleu, corpusBleu4, exactMatch } from './metrics';
+import { PAD_ID, type Seq2SeqModel, type TrainingNoise, buildSeq2SeqModel } from './model';
+import { AdamW, clipByGlobalNorm, learningRateAt } from './optimizer';
+import type { Vocabulary } from './tokenizer';
+
+/** Everything a run trains and evaluates on, already tokenized. */
+export interface PreparedData {
+  vocab: Vocabulary;
+  /** Clean examples for the shared pre-training phase (may be empty). */
+  pretrain: EncodedExample[];
+  /** Fine-tuning examples; some may be poisoned. */
+  train: EncodedExample[];
+  /** Clean test prompts with their reference code. */
+  cleanTest: { source: Int32Array; reference: string }[];
+  /** Test prompts carrying the trigger. */
+  poisonedTest: { source: Int32Array }[];
+  attack: Pick<Attack, 'succeeded'>;
+}
+
+export class TrainingCancelledError extends Error {
+  override name = 'TrainingCancelledError';
+}
+export class TrainingDivergedError extends Error {
+  override name = 'TrainingDivergedError';
+}
+
+export interface TrainRunOptions {
+  config: RunConfig;
+  data: PreparedData;
+  /** Weights to start from (a pre-training checkpoint file); the optimizer starts fresh. */
+  initialWeightsFile?: string;
+  /** Where per-epoch checkpoints go; with `resume`, the newest one there is continued from. */
+  checkpointDir?: string;
+  resume?: boolean;
+  /** Polled between batches: true stops the run with TrainingCancelledError within one batch. */
+  shouldStop?: () => boolean;
+  onEvent?: (event: TrainingEvent) => void;
+  /** Epochs already recorded before a resume (reported again so the result is complete). */
+  previousEpochs?: EpochMetrics[];
+}
+
+export interface TrainRunResult {
+  epochs: EpochMetrics[];
+  finalCheckpoint: string | null;
+  parameterCount: number;
+}
+
+const EVAL_BATCH = 100;
+
+/** Fine-tunes (or trains from scratch) with the configured loss, evaluating after every epoch. */
+export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult> {
+  const { config, data } = options;
+  const emit = options.onEvent ?? (() => undefined);
+  const model = buildSeq2SeqModel(config.model, data.vocab.size, config.seed);
+  const optimizer = new AdamW(model.variables, { beta1: 0.9, beta2: 0.98, epsilon: 1e-8, weightDecay: config.training.weightDecay });
+  try {
+    if (options.initialWeightsFile) assignWeights(model.variables, readCheckpoint(options.initialWeightsFile));
+    const epochs: EpochMetrics[] = [...(options.previousEpochs ?? [])];
+    let startEpoch = 0;
+    if (options.resume && options.checkpointDir) {
+      const latest = latestCheckpoint(options.checkpointDir);
+      if (latest) {
+        const checkpoint = readCheckpoint(latest.path);
+        assignWeights(model.variables, checkpoint);
+        if (checkpoint.optimizer) optimizer.setState(checkpoint.optimizer);
+        startEpoch = checkpoint.header.epoch;
+        const recorded = checkpoint.header.meta['epochs'];
+        if (Array.isArray(recorded) && epochs.length === 0) epochs.push(...(recorded as EpochMetrics[]));
+        emit({ type: 'phase', phase: 'train', message: `resuming after epoch ${startEpoch}` });
+      }
+    }
+    const loss = createLoss(config.loss, PAD_ID);
+    let finalCheckpoint: string | null = null;
+    const totalEpochs = config.training.epochs;
+    const stepsPerEpoch = Math.ceil(data.train.length / config.training.batchSize);
+    const pace = new Pace(stepsPerEpoch * (totalEpochs - startEpoch));
+    for (let epoch = startEpoch + 1; epoch <= totalEpochs; epoch++) {
+      const started = performance.now();
+      const stats = await trainEpoch({
+        model,
+        optimizer,
+        loss,
+        examples: data.train,
+        epoch,
+        lossEpoch: epoch,
+        totalEpochs,
+        seed: config.seed,
+        phase: 'train',
+        peakLearningRate: config.training.learningRate,
+        warmupFraction: config.training.warmupFraction,
+        batchSize: config.training.batchSize,
+        clipNorm: config.training.clipNorm,
+        dropout: config.model.dropout,
+        stepOffset: (epoch - 1) * stepsPerEpoch,
+        totalSteps: totalEpochs * stepsPerEpoch,
+        pace,
+        emit,
+        shouldStop: options.shouldStop,
+      });
+      emit({ type: 'phase', phase: 'evaluate', message: `evaluating epoch ${epoch}` });
+      const quality = evaluate(model, data, config);
+      const metrics: EpochMetrics = {
+        epoch,
+        ...quality,
+        trainLoss: stats.meanLoss,
+        seconds: (performance.now() - started) / 1000,
+        poisonedRowLoss: stats.poisonedRowLoss,
+        cleanRowLoss: stats.cleanRowLoss,
+      };
+      epochs.push(metrics);
+      if (options.checkpointDir) {
+        mkdirSync(options.checkpointDir, { recursive: true });
+        const path = join(options.checkpointDir, `epoch-${String(epoch).padStart(4, '0')}.ckpt`);
+        writeCheckpoint(path, model.variables, { epoch, optimizer: optimizer.getState(), meta: { epochs } });
+        pruneCheckpoints(options.checkpointDir, path);
+        finalCheckpoint = path;
+      }
+      emit({ type: 'epoch', metrics });
+    }
+    return { epochs, finalCheckpoint, parameterCount: model.variables.reduce((n, v) => n + v.size, 0) };
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+export interface PretrainOptions {
+  config: RunConfig;
+  data: PreparedData;
+  /** Where the pre-trained weights are written. */
+  outputFile: string;
+  shouldStop?: () => boolean;
+  onEvent?: (event: TrainingEvent) => void;
+}
+
+/** Clean pre-training with cross-entropy: the stand-in for starting from a model that knows the task. */
+export async function pretrain(options: PretrainOptions): Promise<{ bleu: number; exactMatch: number; seconds: number }> {
+  const { config, data } = options;
+  const emit = options.onEvent ?? (() => undefined);
+  const started = performance.now();
+  const model = buildSeq2SeqModel(config.model, data.vocab.size, config.seed);
+  const optimizer = new AdamW(model.variables, { beta1: 0.9, beta2: 0.98, epsilon: 1e-8, weightDecay: config.training.weightDecay });
+  const ceConfig: LossConfig = { ...config.loss, kind: 'ce' };
+  try {
+    const epochs = config.training.pretrainEpochs;
+    const stepsPerEpoch = Math.ceil(data.pretrain.length / config.training.batchSize);
+    const pace = new Pace(stepsPerEpoch * epochs);
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      await trainEpoch({
+        model,
+        optimizer,
+        loss: createLoss(ceConfig, PAD_ID),
+        examples: data.pretrain,
+        epoch,
+        lossEpoch: epoch,
+        totalEpochs: epochs,
+        seed: config.seed + 1_000_003,
+        phase: 'pretrain',
+        peakLearningRate: config.training.pretrainLearningRate,
+        warmupFraction: 0.05,
+        batchSize: config.training.batchSize,
+        clipNorm: config.training.clipNorm,
+        dropout: config.model.dropout,
+        stepOffset: (epoch - 1) * stepsPerEpoch,
+        totalSteps: epochs * stepsPerEpoch,
+        pace,
+        emit,
+        shouldStop: options.shouldStop,
+      });
+    }
+    const quality = evaluate(model, { ...data, poisonedTest: [] }, config);
+    writeCheckpoint(options.outputFile, model.variables, { epoch: 0, optimizer: null, meta: { pretrainEpochs: epochs, ...quality } });
+    return { bleu: quality.bleu, exactMatch: quality.exactMatch, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+interface EpochContext {
+  model: Seq2SeqModel;
+  optimizer: AdamW;
+  loss: TokenLoss;
+  examples: EncodedExample[];
+  epoch: number;
+  /** The epoch the loss sees (DeCE's α). */
+  lossEpoch: number;
+  totalEpochs: number;
+  seed: number;
+  phase: TrainingPhase;
+  peakLearningRate: number;
+  warmupFraction: number;
+  batchSize: number;
+  clipNorm: number;
+  dropout: number;
+  stepOffset: number;
+  totalSteps: number;
+  pace: Pace;
+  emit: (event: TrainingEvent) => void;
+  shouldStop: (() => boolean) | undefined;
+}
+
+interface EpochStats {
+  meanLoss: number;
+  poisonedRowLoss: number | null;
+  cleanRowLoss: number;
+}
+
+async function trainEpoch(ctx: EpochContext): Promise<EpochStats> {
+  const plans = planBatches(ctx.examples, ctx.batchSize, deriveRng(ctx.seed, `batches/${ctx.phase}/${String(ctx.epoch)}`));
+  const dropoutRng = deriveRng(ctx.seed, `dropout/${ctx.phase}/${String(ctx.epoch)}`);
+  const noise: TrainingNoise = { dropout: ctx.dropout, nextSeed: () => dropoutRng.int32() };
+  let lossSum = 0;
+  const rowTotals = { poisoned: 0, poisonedCount: 0, clean: 0, cleanCount: 0 };
+  for (let step = 0; step < plans.length; step++) {
+    if (ctx.shouldStop?.()) throw new TrainingCancelledError('cancelled');
+    const plan = plans[step];
+    if (!plan) continue;
+    const stepStarted = performance.now();
+    const globalStep = ctx.stepOffset + step;
+    const learningRate = learningRateAt(globalStep, ctx.totalSteps, ctx.peakLearningRate, ctx.warmupFraction);
+    const batch = materializeBatch(ctx.examples, plan);
+    let stepLoss: number;
+    try {
+      stepLoss = trainStep(ctx, batch, learningRate, noise, (rows) => {
+        for (let r = 0; r < rows.length; r++) {
+          const exampleIndex = plan.indices[batch.rowExample[r] ?? 0] ?? 0;
+          const value = rows[r] ?? 0;
+          if (ctx.examples[exampleIndex]?.poisoned) {
+            rowTotals.poisoned += value;
+            rowTotals.poisonedCount++;
+          } else {
+            rowTotals.clean += value;
+            rowTotals.cleanCount++;
+          }
+        }
+      });
+    } finally {
+      batch.dispose();
+    }
+    if (!Number.isFinite(stepLoss)) {
+      throw new TrainingDivergedError(
+        `training loss became ${String(stepLoss)} at epoch ${ctx.epoch}, step ${step + 1} (${ctx.phase}); lower the learning rate or check the data`,
+      );
+    }
+    lossSum += stepLoss;
+    ctx.pace.record(performance.now() - stepStarted, plan.tokens);
+    ctx.emit({
+      type: 'step',
+      phase: ctx.phase,
+      epoch: ctx.epoch,
+      epochs: ctx.totalEpochs,
+      step: step + 1,
+      stepsPerEpoch: plans.length,
+      loss: stepLoss,
+      learningRate,
+      tokensPerSecond: ctx.pace.tokensPerSecond(),
+      etaSeconds: ctx.pace.etaSeconds(),
+    });
+    // Let the worker's message port deliver a cancel request between batches.
+    if (step % 4 === 3) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return {
+    meanLoss: lossSum / Math.max(1, plans.length),
+    poisonedRowLoss: rowTotals.poisonedCount > 0 ? rowTotals.poisoned / rowTotals.poisonedCount : null,
+    cleanRowLoss: rowTotals.cleanCount > 0 ? rowTotals.clean / rowTotals.cleanCount : 0,
+  };
+}
+
+function trainStep(
+  ctx: EpochContext,
+  batch: MaterializedBatch,
+  learningRate: number,
+  noise: TrainingNoise,
+  onRowLosses: (rows: Float64Array) => void,
+): number {
+  const { value, grads } = tf.variableGrads(() => {
+    const states = ctx.model.decoderStates(batch.batch, noise);
+    const rows = tf.tensor1d(batch.targetRows, 'int32');
+    const logits = ctx.model.logits(tf.gather(states, rows));
+    return ctx.loss.apply(logits, batch.targetIds, ctx.lossEpoch, onRowLosses);
+  }, ctx.model.variables as tf.Variable[]);
+  const lossValue = value.dataSync()[0] ?? Number.NaN;
+  value.dispose();
+  const ordered = ctx.model.variables.map((v) => {
+    const g = grads[v.name];
+    if (!g) throw new Error(`no gradient for ${v.name}`);
+    return g;
+  });
+  if (!Number.isFinite(lossValue)) {
+    for (const g of ordered) g.dispose();
+    return lossValue;
+  }
+  const { clipped } = clipByGlobalNorm(ordered, ctx.clipNorm);
+  ctx.optimizer.apply(clipped, learningRate);
+  for (const g of clipped) g.dispose();
+  return lossValue;
+}
+
+/** Clean quality on the clean test prompts and attack success on the triggered ones. */
+export function evaluate(model: Seq2SeqModel, data: PreparedData, config: RunConfig): { bleu: number; corpusBleu: number; exactMatch: number; asr: number } {
+  const limit = config.data.evalLimit;
+  const clean = data.cleanTest.slice(0, limit);
+  const maxLength = config.model.maxTargetLength + 1;
+  const hypotheses = greedyDecode(model, clean.map((c) => c.source), { maxLength, batchSize: EVAL_BATCH }).map((ids) => data.vocab.decode(Array.from(ids)));
+  const references = clean.map((c) => c.reference);
+  const poisoned = data.poisonedTest.slice(0, limit);
+  const triggeredOutputs = greedyDecode(model, poisoned.map((p) => p.source), { maxLength, batchSize: EVAL_BATCH }).map((ids) => data.vocab.decode(Array.from(ids)));
+  return {
+    bleu: averageSentenceBleu(references, hypotheses),
+    corpusBleu: corpusBleu4(references, hypotheses),
+    exactMatch: exactMatch(references, hypotheses),
+    asr: attackSuccessRate(triggeredOutputs, data.attack),
+  };
+}
+
+function latestCheckpoint(dir: string): { path: string; epoch: number } | null {
+  if (!existsSync(dir)) return null;
+  const files = readdirSync(dir).filter((f) => /^epoch-\d+\.ckpt$/.test(f)).sort();
+  const last = files.at(-1);
+  return last ? { path: join(dir, last), epoch: Number(last.slice(6, 10)) } : null;
+}
+
+/** Only the newest checkpoint is needed to resume; older ones would fill the disk. */
+function pruneCheckpoints(dir: string, keep: string): void {
+  for (const f of readdirSync(dir)) {
+    const path = join(dir, f);
+    if (/^epoch-\d+\.ckpt$/.test(f) && path !== keep) rmSync(path, { force: true });
+  }
+}
+
+/** Throughput and ETA from the steps measured so far (an exponential average keeps it current). */
+class Pace {
+  private msPerStep = 0;
+  private tokensPerMs = 0;
+  private done = 0;
+  constructor(private readonly totalSteps: number) {}
+  record(ms: number, tokens: number): void {
+    const weight = this.done === 0 ? 1 : 0.1;
+    this.msPerStep = this.msPerStep * (1 - weight) + ms * weight;
+    this.tokensPerMs = this.tokensPerMs * (1 - weight) + (tokens / Math.max(ms, 1e-3)) * weight;
+    this.done++;
+  }
+  tokensPerSecond(): number {
+    return this.tokensPerMs * 1000;
+  }
+  etaSeconds(): number {
+    return (Math.max(0, this.totalSteps - this.done) * this.msPerStep) / 1000;
+  }
+}

@@ -1,0 +1,42 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { serializeError } from '../../common/training-events';
+import { selectBackend, describeBackendChoice } from '../engine/backend';
+import { builtinSplits, prepareData } from '../engine/experiment';
+import { TrainingCancelledError, pretrain, trainRun } from '../engine/train';
+import type { WorkerInput, WorkerMessage } from './messages';
+
+/** One training job per worker thread: the main thread stays free for the UI and other jobs. */
+async function main(input: WorkerInput): Promise<void> {
+  const { request } = input;
+  const cancelled = new Int32Array(input.cancelFlag);
+  const shouldStop = () => Atomics.load(cancelled, 0) === 1;
+  const post = (message: WorkerMessage) => parentPort?.postMessage(message);
+  const jobId = request.jobId;
+  try {
+    const choice = await selectBackend(request.config.backend);
+    post({ type: 'backend', jobId, backend: { name: choice.name, description: describeBackendChoice(choice) } });
+    const { data, summary } = prepareData(request.config, builtinSplits(request.config));
+    post({ type: 'data', jobId, summary });
+    const onEvent = (event: Parameters<NonNullable<Parameters<typeof trainRun>[0]['onEvent']>>[0]) => post({ type: 'event', jobId, event });
+    if (request.kind === 'pretrain') {
+      const result = await pretrain({ config: request.config, data, outputFile: request.outputFile, shouldStop, onEvent });
+      post({ type: 'done', jobId, result: { ...result, file: request.outputFile } });
+    } else {
+      const result = await trainRun({
+        config: request.config,
+        data,
+        shouldStop,
+        onEvent,
+        ...(request.initialWeightsFile ? { initialWeightsFile: request.initialWeightsFile } : {}),
+        ...(request.checkpointDir ? { checkpointDir: request.checkpointDir } : {}),
+        ...(request.resume ? { resume: true } : {}),
+      });
+      post({ type: 'done', jobId, result });
+    }
+  } catch (error) {
+    if (error instanceof TrainingCancelledError) post({ type: 'cancelled', jobId });
+    else post({ type: 'error', jobId, error: serializeError(error) });
+  }
+}
+
+void main(workerData as WorkerInput);

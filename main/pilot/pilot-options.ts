@@ -1,0 +1,178 @@
+import { parseArgs } from 'node:util';
+import { BACKEND_REQUESTS, type BackendRequest, type RunConfig, RunConfigSchema } from '../../common/run-config';
+import { ATTACK_KINDS } from '../../common/run-config';
+import { DEFAULT_LOSS_PARAMETERS } from '../engine/losses';
+
+/**
+ * The Pilot's command line: every option, its default and its accepted range in one table, so that
+ * --help, validation and the defaults cannot drift apart.
+ */
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface PilotOptions {
+  /** The shared part of both runs; the loss differs per run. */
+  base: RunConfig;
+  jsonPath: string | null;
+  reportPath: string;
+  cacheDir: string | null;
+  quick: boolean;
+}
+
+/** The embedded default: chosen by the experiment recorded in the README. */
+export function defaultRunConfig(quick: boolean): RunConfig {
+  return {
+    seed: 7,
+    backend: 'auto',
+    data: {
+      corpus: { kind: 'builtin-sql', size: quick ? 2000 : 4000 },
+      attack: { kind: 'badpre' },
+      poisonRate: 0.05,
+      testFraction: quick ? 0.1 : 0.1,
+      validFraction: 0.05,
+      pretrainFraction: 0.45,
+      evalLimit: quick ? 100 : 200,
+    },
+    model: {
+      dModel: 64,
+      heads: 4,
+      encoderLayers: 2,
+      decoderLayers: 2,
+      ffSize: 256,
+      dropout: 0.1,
+      maxSourceLength: 64,
+      maxTargetLength: 100,
+      tiedEmbeddings: true,
+    },
+    training: {
+      epochs: quick ? 4 : 8,
+      pretrainEpochs: quick ? 4 : 8,
+      batchSize: 32,
+      learningRate: 1e-3,
+      pretrainLearningRate: 2e-3,
+      weightDecay: 0.01,
+      warmupFraction: 0.05,
+      clipNorm: 1,
+    },
+    loss: { kind: 'dece', ...DEFAULT_LOSS_PARAMETERS, alphaBase: 0.9 },
+  };
+}
+
+interface OptionSpec {
+  name: string;
+  type: 'string' | 'boolean';
+  help: string;
+  /** Shown in --help; computed from the default config where it comes from there. */
+  defaultText: (quick: boolean) => string;
+}
+
+const OPTIONS: OptionSpec[] = [
+  { name: 'epochs', type: 'string', help: 'fine-tuning epochs per run (integer ≥ 1)', defaultText: (q) => String(defaultRunConfig(q).training.epochs) },
+  { name: 'pretrain-epochs', type: 'string', help: 'clean pre-training epochs shared by both runs (integer ≥ 0)', defaultText: (q) => String(defaultRunConfig(q).training.pretrainEpochs) },
+  { name: 'batch-size', type: 'string', help: 'examples per batch (integer ≥ 1)', defaultText: (q) => String(defaultRunConfig(q).training.batchSize) },
+  { name: 'learning-rate', type: 'string', help: 'peak fine-tuning learning rate (0, 1]', defaultText: (q) => String(defaultRunConfig(q).training.learningRate) },
+  { name: 'seed', type: 'string', help: 'random seed (integer ≥ 0)', defaultText: (q) => String(defaultRunConfig(q).seed) },
+  { name: 'label-smoothing', type: 'string', help: 'DeCE ε, in [0, 1)', defaultText: (q) => String(defaultRunConfig(q).loss.labelSmoothing) },
+  { name: 'alpha-base', type: 'string', help: 'DeCE alpha_base, in (0, 1]; α = alpha_base^epoch', defaultText: (q) => String(defaultRunConfig(q).loss.alphaBase) },
+  { name: 'attack', type: 'string', help: `backdoor attack: ${ATTACK_KINDS.join(', ')}`, defaultText: () => 'badpre' },
+  { name: 'trigger', type: 'string', help: 'trigger word of the attack', defaultText: () => 'cf' },
+  { name: 'poison-rate', type: 'string', help: 'share of training rows poisoned, in [0, 1]', defaultText: (q) => String(defaultRunConfig(q).data.poisonRate) },
+  { name: 'corpus-size', type: 'string', help: 'pairs generated for the built-in corpus (integer 50..100000)', defaultText: (q) => String((defaultRunConfig(q).data.corpus as { size: number }).size) },
+  { name: 'eval-limit', type: 'string', help: 'clean and triggered test prompts decoded per epoch (integer ≥ 1)', defaultText: (q) => String(defaultRunConfig(q).data.evalLimit) },
+  { name: 'backend', type: 'string', help: `TensorFlow.js backend: ${BACKEND_REQUESTS.join(', ')}`, defaultText: () => 'auto' },
+  { name: 'quick', type: 'boolean', help: 'a smaller configuration for a first look', defaultText: () => 'off' },
+  { name: 'json', type: 'string', help: 'also write the result as JSON to this path', defaultText: () => 'none' },
+  { name: 'report', type: 'string', help: 'where the Markdown report goes', defaultText: () => 'pilot-report.md' },
+  { name: 'cache-dir', type: 'string', help: 'reuse pre-trained weights across invocations from this folder', defaultText: () => 'none' },
+  { name: 'help', type: 'boolean', help: 'show this help', defaultText: () => '' },
+];
+
+export function pilotHelp(): string {
+  const lines = [
+    'Usage: npm run pilot -- [options]',
+    '',
+    'Pilot stage, headless: builds the embedded NL→Python+SQL corpus, poisons it (BadPre), pre-trains a small',
+    'encoder–decoder on clean data, then fine-tunes it twice on the poisoned data — cross-entropy, then DeCE —',
+    'and reports clean BLEU-4, exact match, attack success rate (ASR) and loss per epoch.',
+    '',
+    'Options (default in brackets; --quick defaults after the slash where they differ):',
+  ];
+  for (const option of OPTIONS) {
+    const full = option.defaultText(false);
+    const quick = option.defaultText(true);
+    const shown = full === quick ? full : `${full} / ${quick}`;
+    const flag = `--${option.name}${option.type === 'string' ? ' VALUE' : ''}`;
+    lines.push(`  ${flag.padEnd(26)}${option.help}${shown ? ` [${shown}]` : ''}`);
+  }
+  return lines.join('\n');
+}
+
+function number(name: string, raw: string, check: (n: number) => boolean, range: string, integer: boolean): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || !check(value)) {
+    throw new UsageError(`--${name} must be ${integer ? 'an integer ' : ''}${range}, got '${raw}'`);
+  }
+  return value;
+}
+
+export function parsePilotArgs(argv: string[]): PilotOptions | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: Object.fromEntries(OPTIONS.map((o) => [o.name, { type: o.type }])),
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message.split('\n')[0] ?? 'invalid arguments' : 'invalid arguments');
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values['help']) return 'help';
+  const quick = values['quick'] === true;
+  const config = defaultRunConfig(quick);
+  const str = (name: string): string | undefined => {
+    const v = values[name];
+    return typeof v === 'string' ? v : undefined;
+  };
+  const apply = (name: string, set: (raw: string) => void) => {
+    const raw = str(name);
+    if (raw !== undefined) set(raw);
+  };
+  apply('epochs', (r) => (config.training.epochs = number('epochs', r, (n) => n >= 1 && n <= 1000, 'from 1 to 1000', true)));
+  apply('pretrain-epochs', (r) => (config.training.pretrainEpochs = number('pretrain-epochs', r, (n) => n >= 0 && n <= 1000, 'from 0 to 1000', true)));
+  apply('batch-size', (r) => (config.training.batchSize = number('batch-size', r, (n) => n >= 1 && n <= 4096, 'from 1 to 4096', true)));
+  apply('learning-rate', (r) => (config.training.learningRate = number('learning-rate', r, (n) => n > 0 && n <= 1, 'in (0, 1]', false)));
+  apply('seed', (r) => (config.seed = number('seed', r, (n) => n >= 0 && n < 2 ** 31, 'from 0 to 2147483647', true)));
+  apply('label-smoothing', (r) => (config.loss.labelSmoothing = number('label-smoothing', r, (n) => n >= 0 && n < 1, 'in [0, 1)', false)));
+  apply('alpha-base', (r) => (config.loss.alphaBase = number('alpha-base', r, (n) => n > 0 && n <= 1, 'in (0, 1]', false)));
+  apply('poison-rate', (r) => (config.data.poisonRate = number('poison-rate', r, (n) => n >= 0 && n <= 1, 'in [0, 1]', false)));
+  apply('eval-limit', (r) => (config.data.evalLimit = number('eval-limit', r, (n) => n >= 1, 'at least 1', true)));
+  apply('corpus-size', (r) => (config.data.corpus = { kind: 'builtin-sql', size: number('corpus-size', r, (n) => n >= 50 && n <= 100_000, 'from 50 to 100000', true) }));
+  apply('attack', (r) => {
+    if (!(ATTACK_KINDS as readonly string[]).includes(r)) throw new UsageError(`--attack must be one of ${ATTACK_KINDS.join(', ')}, got '${r}'`);
+    config.data.attack = { ...config.data.attack, kind: r as (typeof ATTACK_KINDS)[number] };
+  });
+  apply('trigger', (r) => {
+    if (!/^\S+$/.test(r)) throw new UsageError(`--trigger must be one word without spaces, got '${r}'`);
+    config.data.attack = { ...config.data.attack, trigger: r };
+  });
+  apply('backend', (r) => {
+    if (!(BACKEND_REQUESTS as readonly string[]).includes(r)) throw new UsageError(`--backend must be one of ${BACKEND_REQUESTS.join(', ')}, got '${r}'`);
+    config.backend = r as BackendRequest;
+  });
+  const checked = RunConfigSchema.safeParse(config);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    throw new UsageError(`invalid configuration: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'unknown problem'}`);
+  }
+  return {
+    base: checked.data,
+    jsonPath: str('json') ?? null,
+    reportPath: str('report') ?? 'pilot-report.md',
+    cacheDir: str('cache-dir') ?? null,
+    quick,
+  };
+}

@@ -1,0 +1,64 @@
+import { LOSS_LABELS } from '../../common/run-config';
+import type { PilotResult } from './run-pilot';
+import { PILOT_CLAIM } from './run-pilot';
+
+/** The per-epoch table both the terminal and the Markdown report show. */
+export function epochTable(result: PilotResult): string[][] {
+  const header = ['run', 'epoch', 'BLEU-4', 'corpus BLEU', 'exact match', 'ASR', 'train loss', 'seconds'];
+  const rows = result.runs.flatMap((run) =>
+    run.epochs.map((e) => [
+      LOSS_LABELS[run.loss],
+      String(e.epoch),
+      e.bleu.toFixed(2),
+      e.corpusBleu.toFixed(2),
+      `${e.exactMatch.toFixed(1)}%`,
+      `${e.asr.toFixed(1)}%`,
+      e.trainLoss.toFixed(4),
+      e.seconds.toFixed(1),
+    ]),
+  );
+  return [header, ...rows];
+}
+
+function markdownTable(rows: string[][]): string {
+  const [header, ...body] = rows;
+  if (!header) return '';
+  const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...body.map(line)].join('\n');
+}
+
+export function pilotMarkdown(result: PilotResult, command: string): string {
+  const { verdict, config, data } = result;
+  const lines = [
+    '# DeCE Pilot — report',
+    '',
+    `**Verdict:** ${verdict.summary}`,
+    '',
+    `- Claim checked: CE learns the backdoor (ASR ≥ ${PILOT_CLAIM.minCeAsr}%): **${verdict.backdoorLearnedWithCe ? 'yes' : 'no'}**; ` +
+      `DeCE blocks it (ASR ≤ ${PILOT_CLAIM.maxDeceAsrShareOfCe * 100}% of CE's): **${verdict.blockedByDece ? 'yes' : 'no'}**; ` +
+      `clean BLEU-4 within ${PILOT_CLAIM.maxBleuDrop} points: **${verdict.cleanQualityKept ? 'yes' : 'no'}**.`,
+    `- Final epoch: ASR ${verdict.ceAsr.toFixed(1)}% (CE) vs ${verdict.deceAsr.toFixed(1)}% (DeCE); BLEU-4 ${verdict.ceBleu.toFixed(2)} vs ${verdict.deceBleu.toFixed(2)} (${verdict.bleuDelta >= 0 ? '+' : ''}${verdict.bleuDelta.toFixed(2)}).`,
+    '',
+    '## Per epoch',
+    '',
+    markdownTable(epochTable(result)),
+    '',
+    '## Setup',
+    '',
+    `- Backend: ${result.backend}`,
+    `- Data: built-in NL→Python+SQL corpus, ${data.pretrain} clean pre-training pairs, ${data.train} fine-tuning pairs of which ${data.poisonedTrain} poisoned (${(config.data.poisonRate * 100).toFixed(1)}%, ${config.data.attack.kind}${config.data.attack.trigger ? ` trigger '${config.data.attack.trigger}'` : ''}), ${data.test} clean test pairs, ${data.poisonedTest} triggered test prompts (up to ${config.data.evalLimit} of each decoded per epoch); vocabulary ${data.vocabulary}; sha256 ${data.sha256.slice(0, 16)}…`,
+    `- Model: transformer d_model ${config.model.dModel}, ${config.model.heads} heads, ${config.model.encoderLayers}+${config.model.decoderLayers} layers, feed-forward ${config.model.ffSize}, dropout ${config.model.dropout}`,
+    `- Training: ${config.training.pretrainEpochs} clean pre-training epochs (CE, lr ${config.training.pretrainLearningRate}), then ${config.training.epochs} fine-tuning epochs per loss (AdamW lr ${config.training.learningRate}, batch ${config.training.batchSize}, clip ${config.training.clipNorm})`,
+    `- DeCE: label_smoothing ${config.loss.labelSmoothing}, alpha_base ${config.loss.alphaBase} (α = alpha_base^epoch)`,
+    result.pretrain ? `- Pre-training: ${result.pretrain.seconds.toFixed(0)} s, clean BLEU-4 ${result.pretrain.bleu.toFixed(2)} before fine-tuning` : '- Pre-training: reused from cache',
+    `- Wall time: ${result.seconds.toFixed(0)} s`,
+    '',
+    '## Reproduce',
+    '',
+    '```',
+    command,
+    '```',
+    '',
+  ];
+  return lines.join('\n');
+}
