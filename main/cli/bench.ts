@@ -1,0 +1,197 @@
+import { renameSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import type { LossKind, ModelConfig } from '../../common/run-config';
+import { generateSqlCorpus } from '../data/corpus-sql';
+import { createRng } from '../data/rng';
+import { type BackendName, BACKEND_NAMES, BackendUnavailableError, selectBackend } from '../engine/backend';
+import { type EncodedExample, materializeBatch, planBatches } from '../engine/batching';
+import { greedyDecode } from '../engine/decode';
+import { DEFAULT_LOSS_PARAMETERS, createLoss } from '../engine/losses';
+import { PAD_ID, buildSeq2SeqModel } from '../engine/model';
+import { AdamW, clipByGlobalNorm } from '../engine/optimizer';
+import { Vocabulary, tokenize } from '../engine/tokenizer';
+
+/**
+ * `npm run bench`: training tokens/s with CE and with DeCE, and greedy decoding speed, per backend,
+ * at one fixed size (d_model 64, 2+2 layers, 4 heads, feed-forward 256, vocabulary ~3,000, batch 32,
+ * sources ≤ 64 and targets ≤ 100 tokens). Tokens = non-padding source + target tokens.
+ */
+
+const BENCH_MODEL: ModelConfig = {
+  dModel: 64,
+  heads: 4,
+  encoderLayers: 2,
+  decoderLayers: 2,
+  ffSize: 256,
+  dropout: 0.1,
+  maxSourceLength: 64,
+  maxTargetLength: 100,
+  tiedEmbeddings: true,
+};
+const BENCH_VOCAB = 3000;
+const BATCH = 32;
+const DECODE_EXAMPLES = 200;
+
+interface BackendFigures {
+  backend: BackendName;
+  steps: number;
+  ceTokensPerSecond: number;
+  deceTokensPerSecond: number;
+  ceStepMs: number;
+  deceStepMs: number;
+  deceOverCe: number;
+  decodeSeconds: number;
+  decodeTokensPerSecond: number;
+  decodeExamples: number;
+}
+
+/** Real corpus lengths; the vocabulary is padded to the bench size with ids the data never uses. */
+function benchData(): { examples: EncodedExample[]; vocab: Vocabulary } {
+  const pairs = generateSqlCorpus({ seed: 11, size: 1200 });
+  const tokenized = pairs.map((p) => ({ src: tokenize(p.src), tgt: tokenize(p.tgt) }));
+  const vocab = Vocabulary.build(tokenized.flatMap((p) => [p.src, p.tgt]), { minFrequency: 1, maxSize: BENCH_VOCAB });
+  const examples = tokenized.map((p) => ({
+    source: Int32Array.from(p.src.slice(0, BENCH_MODEL.maxSourceLength).map((t) => vocab.id(t))),
+    target: Int32Array.from(p.tgt.slice(0, BENCH_MODEL.maxTargetLength).map((t) => vocab.id(t))),
+    poisoned: false,
+  }));
+  return { examples, vocab };
+}
+
+function timeTraining(loss: LossKind, examples: EncodedExample[], steps: number, warmup: number): { tokensPerSecond: number; stepMs: number } {
+  const model = buildSeq2SeqModel(BENCH_MODEL, BENCH_VOCAB, 1);
+  const optimizer = new AdamW(model.variables, { beta1: 0.9, beta2: 0.98, epsilon: 1e-8, weightDecay: 0.01 });
+  const lossFn = createLoss({ kind: loss, ...DEFAULT_LOSS_PARAMETERS }, PAD_ID);
+  const plans = planBatches(examples, BATCH, createRng(3));
+  let tokens = 0;
+  let ms = 0;
+  try {
+    for (let i = 0; i < warmup + steps; i++) {
+      const plan = plans[i % plans.length];
+      if (!plan) break;
+      const batch = materializeBatch(examples, plan);
+      const started = performance.now();
+      const { value, grads } = tf.variableGrads(() => {
+        const states = model.decoderStates(batch.batch, { dropout: BENCH_MODEL.dropout, nextSeed: () => i });
+        const logits = model.logits(tf.gather(states, tf.tensor1d(batch.targetRows, 'int32')));
+        return lossFn.apply(logits, batch.targetIds, 1);
+      }, model.variables as tf.Variable[]);
+      value.dataSync();
+      const { clipped } = clipByGlobalNorm(model.variables.map((v) => grads[v.name] as tf.Tensor), 1);
+      optimizer.apply(clipped, 1e-3);
+      for (const g of clipped) g.dispose();
+      value.dispose();
+      batch.dispose();
+      if (i >= warmup) {
+        ms += performance.now() - started;
+        tokens += plan.tokens;
+      }
+    }
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+  return { tokensPerSecond: (tokens / ms) * 1000, stepMs: ms / steps };
+}
+
+function timeDecoding(examples: EncodedExample[], count: number): { seconds: number; tokensPerSecond: number } {
+  const model = buildSeq2SeqModel(BENCH_MODEL, BENCH_VOCAB, 2);
+  try {
+    const sources = examples.slice(0, count).map((e) => e.source);
+    greedyDecode(model, sources.slice(0, 8), { maxLength: 10, batchSize: 8 });
+    const started = performance.now();
+    // An untrained model rarely emits EOS: every example runs to the full 100 tokens, the worst case.
+    const outputs = greedyDecode(model, sources, { maxLength: BENCH_MODEL.maxTargetLength, batchSize: 100 });
+    const seconds = (performance.now() - started) / 1000;
+    const generated = outputs.reduce((n, o) => n + o.length + 1, 0);
+    return { seconds, tokensPerSecond: generated / seconds };
+  } finally {
+    model.dispose();
+  }
+}
+
+async function benchBackend(backend: BackendName, examples: EncodedExample[], quickCpu: boolean): Promise<BackendFigures | null> {
+  try {
+    await selectBackend(backend);
+  } catch (error) {
+    if (error instanceof BackendUnavailableError) {
+      process.stderr.write(`${backend}: skipped — ${error.message}\n`);
+      return null;
+    }
+    throw error;
+  }
+  // The JS cpu backend is ~30× slower: fewer steps keep the bench short, the figures stay comparable.
+  const slow = backend === 'cpu' && quickCpu;
+  const steps = slow ? 3 : 20;
+  const warmup = slow ? 1 : 3;
+  process.stderr.write(`${backend}: timing ${steps} training steps per loss…\n`);
+  // Alternate CE and DeCE blocks so drift in machine speed hits both alike.
+  const ce1 = timeTraining('ce', examples, steps, warmup);
+  const dece1 = timeTraining('dece', examples, steps, warmup);
+  const ce2 = slow ? ce1 : timeTraining('ce', examples, steps, warmup);
+  const dece2 = slow ? dece1 : timeTraining('dece', examples, steps, warmup);
+  const ceStepMs = Math.min(ce1.stepMs, ce2.stepMs);
+  const deceStepMs = Math.min(dece1.stepMs, dece2.stepMs);
+  const decodeCount = slow ? 20 : DECODE_EXAMPLES;
+  process.stderr.write(`${backend}: decoding ${decodeCount} examples…\n`);
+  const decode = timeDecoding(examples, decodeCount);
+  return {
+    backend,
+    steps,
+    ceTokensPerSecond: Math.max(ce1.tokensPerSecond, ce2.tokensPerSecond),
+    deceTokensPerSecond: Math.max(dece1.tokensPerSecond, dece2.tokensPerSecond),
+    ceStepMs,
+    deceStepMs,
+    deceOverCe: deceStepMs / ceStepMs,
+    decodeSeconds: decode.seconds,
+    decodeTokensPerSecond: decode.tokensPerSecond,
+    decodeExamples: decodeCount,
+  };
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: { json: { type: 'string' }, backend: { type: 'string' }, 'full-cpu': { type: 'boolean' }, help: { type: 'boolean' } },
+  });
+  if (values.help) {
+    process.stdout.write('Usage: npm run bench -- [--backend NAME] [--json PATH] [--full-cpu]\n  Training tokens/s (CE, DeCE) and greedy decoding speed per available backend at the fixed bench size.\n');
+    return 0;
+  }
+  const requested = values.backend;
+  if (requested !== undefined && !(BACKEND_NAMES as readonly string[]).includes(requested)) {
+    process.stderr.write(`bench: --backend must be one of ${BACKEND_NAMES.join(', ')}, got '${requested}'\n`);
+    return 2;
+  }
+  const backends = requested ? [requested as BackendName] : [...BACKEND_NAMES];
+  const { examples, vocab } = benchData();
+  process.stderr.write(`bench size: d_model 64, 2+2 layers, 4 heads, ff 256, vocabulary ${BENCH_VOCAB} (corpus uses ${vocab.size}), batch ${BATCH}\n`);
+  const results: BackendFigures[] = [];
+  for (const backend of backends) {
+    const figures = await benchBackend(backend, examples, !values['full-cpu']);
+    if (figures) results.push(figures);
+  }
+  for (const r of results) {
+    process.stdout.write(
+      `${r.backend.padEnd(8)} train CE ${r.ceTokensPerSecond.toFixed(0).padStart(6)} tok/s (${r.ceStepMs.toFixed(0)} ms/step)  ` +
+        `DeCE ${r.deceTokensPerSecond.toFixed(0).padStart(6)} tok/s (${r.deceStepMs.toFixed(0)} ms/step, ×${r.deceOverCe.toFixed(3)} of CE)  ` +
+        `decode ${r.decodeExamples} examples in ${r.decodeSeconds.toFixed(1)} s (${r.decodeTokensPerSecond.toFixed(0)} tok/s)\n`,
+    );
+  }
+  if (values.json) {
+    const temporary = `${values.json}.tmp-${String(process.pid)}`;
+    writeFileSync(temporary, `${JSON.stringify({ size: { ...BENCH_MODEL, vocabulary: BENCH_VOCAB, batch: BATCH }, results }, null, 2)}\n`);
+    renameSync(temporary, values.json);
+  }
+  return results.length > 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
