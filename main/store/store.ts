@@ -1,0 +1,156 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { StoreContext, type Db } from './context';
+import { StoreCorruptError, StoreError, StoreMigrationError } from './errors';
+import { migrate } from './migrate';
+import type { Migration } from './migrations/index';
+import { DB_FILE_NAME } from './paths';
+import { ArtifactsRepo } from './repos/artifacts';
+import { AuditRepo } from './repos/audit';
+import { ChecklistRepo } from './repos/checklist';
+import { DatasetsRepo } from './repos/datasets';
+import { MetricsRepo } from './repos/metrics';
+import { ProjectsRepo } from './repos/projects';
+import { RunsRepo } from './repos/runs';
+import { StagesRepo } from './repos/stages';
+
+export const BUSY_TIMEOUT_MS = 5000;
+
+export type OpenStoreOptions = ({ dataDir: string } | { file: string }) & {
+  /** Clock for timestamps (tests pin it); default: the system clock. */
+  now?: () => Date;
+  /** For tests only: an edited migration list. */
+  migrations?: readonly Migration[];
+};
+
+export interface StoreDiagnostics {
+  file: string;
+  schemaVersion: number;
+  sqliteVersion: string;
+  journalMode: string;
+  foreignKeys: boolean;
+  busyTimeoutMs: number;
+  synchronous: 'off' | 'normal' | 'full' | 'extra' | 'unknown';
+}
+
+export class Store {
+  readonly projects: ProjectsRepo;
+  readonly stages: StagesRepo;
+  readonly checklist: ChecklistRepo;
+  readonly datasets: DatasetsRepo;
+  readonly runs: RunsRepo;
+  readonly metrics: MetricsRepo;
+  readonly artifacts: ArtifactsRepo;
+  readonly audit: AuditRepo;
+
+  /** Use openStore(); the constructor assumes a migrated, configured connection. */
+  constructor(
+    private readonly db: Db,
+    /** Absolute path of the database file. */
+    readonly file: string,
+    readonly schemaVersion: number,
+    now: () => string,
+  ) {
+    const ctx = new StoreContext(db, now);
+    this.projects = new ProjectsRepo(ctx);
+    this.stages = new StagesRepo(ctx);
+    this.checklist = new ChecklistRepo(ctx);
+    this.datasets = new DatasetsRepo(ctx);
+    this.runs = new RunsRepo(ctx);
+    this.metrics = new MetricsRepo(ctx);
+    this.artifacts = new ArtifactsRepo(ctx);
+    this.audit = new AuditRepo(ctx);
+  }
+
+  /** Connection settings as SQLite reports them, for a diagnostics screen and for tests. */
+  diagnostics(): StoreDiagnostics {
+    const pragma = (name: string): unknown => this.db.pragma(name, { simple: true });
+    return {
+      file: this.file,
+      schemaVersion: this.schemaVersion,
+      sqliteVersion: String(this.db.prepare('SELECT sqlite_version()').pluck().get()),
+      journalMode: String(pragma('journal_mode')),
+      foreignKeys: pragma('foreign_keys') === 1,
+      busyTimeoutMs: Number(pragma('busy_timeout')),
+      // 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
+      synchronous: (['off', 'normal', 'full', 'extra'] as const)[Number(pragma('synchronous'))] ?? 'unknown',
+    };
+  }
+
+  get isOpen(): boolean {
+    return this.db.open;
+  }
+
+  /** Idempotent. Closing the last connection checkpoints the WAL into the main file. */
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function sqliteCode(error: unknown): string | undefined {
+  if (error instanceof Error && 'code' in error && typeof error.code === 'string') return error.code;
+  return undefined;
+}
+
+function isCorruption(error: unknown): boolean {
+  const code = sqliteCode(error);
+  return code !== undefined && (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT'));
+}
+
+/**
+ * Runs PRAGMA integrity_check on a read-only connection: a read-write one could, on close,
+ * checkpoint a leftover WAL into the damaged file and change it, and we promise to leave it as found.
+ */
+function checkIntegrity(file: string): void {
+  let db: Db | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+    const rows = db.pragma('integrity_check(20)', { simple: false }) as { integrity_check: unknown }[];
+    const problems = rows.map((r) => String(r.integrity_check)).filter((p) => p !== 'ok');
+    if (problems.length > 0 || rows.length === 0) throw new StoreCorruptError(file, problems);
+  } catch (error) {
+    if (error instanceof StoreCorruptError) throw error;
+    if (isCorruption(error)) throw new StoreCorruptError(file, [error instanceof Error ? error.message : String(error)], { cause: error });
+    throw error;
+  } finally {
+    db?.close();
+  }
+}
+
+/**
+ * Opens (creating if needed) the store, checks an existing file's integrity, and migrates it.
+ * Throws StoreCorruptError or StoreMigrationError, without altering the file, when it cannot
+ * be used safely.
+ */
+export function openStore(options: OpenStoreOptions): Store {
+  const file = path.resolve('file' in options ? options.file : path.join(options.dataDir, DB_FILE_NAME));
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const clock = options.now ?? (() => new Date());
+  const now = (): string => clock().toISOString();
+
+  // An empty file is what a crash during first creation leaves; it holds nothing to protect.
+  const exists = fs.existsSync(file) && fs.statSync(file).size > 0;
+  if (exists) checkIntegrity(file);
+
+  const db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+  try {
+    // busy_timeout first: migrating and switching to WAL need locks another process may briefly hold.
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma('foreign_keys = ON');
+    // Migrate (which validates before it writes) before switching to WAL: switching rewrites the
+    // header, and a file we refuse (foreign, or from a newer app) must be left exactly as found.
+    const result = migrate(db, { now, ...(options.migrations === undefined ? {} : { migrations: options.migrations }) });
+    db.pragma('journal_mode = WAL');
+    // NORMAL is durable against crashes in WAL mode; it can only lose the last commits on power loss.
+    db.pragma('synchronous = NORMAL');
+    return new Store(db, file, result.toVersion, now);
+  } catch (error) {
+    db.close();
+    if (error instanceof StoreError) throw error;
+    if (isCorruption(error)) throw new StoreCorruptError(file, [error instanceof Error ? error.message : String(error)], { cause: error });
+    throw new StoreMigrationError(`Could not open the store at ${file}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+}
