@@ -18,6 +18,14 @@ export interface AdamWState {
   moments: { m: Float32Array; v: Float32Array }[];
 }
 
+/** A variable shares its initial tensor's data: dispose the initial tensor, or it outlives the optimizer. */
+function zeroSlot(variable: tf.Variable): tf.Variable {
+  const zeros = tf.zerosLike(variable);
+  const slot = tf.variable(zeros, false);
+  zeros.dispose();
+  return slot;
+}
+
 export class AdamW {
   private step = 0;
   private readonly m: tf.Variable[];
@@ -27,8 +35,8 @@ export class AdamW {
     private readonly variables: readonly tf.Variable[],
     private readonly options: AdamWOptions,
   ) {
-    this.m = variables.map((variable) => tf.variable(tf.zerosLike(variable), false));
-    this.v = variables.map((variable) => tf.variable(tf.zerosLike(variable), false));
+    this.m = variables.map(zeroSlot);
+    this.v = variables.map(zeroSlot);
   }
 
   get stepCount(): number {
