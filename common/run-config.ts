@@ -44,7 +44,7 @@ export const ModelConfigSchema = z
     /** One embedding table for source, target and the output projection (halves the parameters). */
     tiedEmbeddings: z.boolean(),
   })
-  .refine((m) => m.dModel % m.heads === 0, { message: 'dModel must be a multiple of heads', path: ['dModel'] });
+  .refine((m) => m.dModel % m.heads === 0, { error: 'dModel must be a multiple of heads', path: ['dModel'] });
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 
 export const TrainingConfigSchema = z.object({

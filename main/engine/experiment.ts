@@ -34,10 +34,7 @@ export interface CleanSource {
 }
 
 export function createAttack(config: RunConfig): Attack {
-  switch (config.data.attack.kind) {
-    case 'badpre':
-      return createBadPre(config.data.attack.trigger ? { trigger: config.data.attack.trigger } : {});
-  }
+  return createBadPre(config.data.attack.trigger ? { trigger: config.data.attack.trigger } : {});
 }
 
 /** Splits the built-in corpus; the pre-training share is carved from the training side so the test set stays unseen. */

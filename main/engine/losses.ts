@@ -79,7 +79,7 @@ function fusedLoss(spec: FusedLossSpec, ignoreId: number | null): TokenLoss {
         for (let k = 0; k < grad.length; k++) grad[k] = (grad[k] ?? 0) * scale;
         save([tf.tensor2d(grad, [result.rows, result.vocab])]);
         return {
-          value: tf.scalar(result.mean) as tf.Tensor,
+          value: tf.scalar(result.mean),
           gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
             const [dLogits] = saved;
             if (!dLogits) throw new Error('loss: saved gradient missing');
@@ -87,7 +87,7 @@ function fusedLoss(spec: FusedLossSpec, ignoreId: number | null): TokenLoss {
           },
         };
       });
-      return op(logits) as tf.Scalar;
+      return op(logits);
     },
     rowLosses(logits, targets, epoch) {
       return forward(logits, targets, epoch, false).perRow;

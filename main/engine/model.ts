@@ -199,8 +199,8 @@ export function buildSeq2SeqModel(configInput: ModelConfig, vocabSize: number, s
   };
 
   const project = (x: tf.Tensor2D, w: tf.Variable, bias?: tf.Variable): tf.Tensor2D => {
-    const y: tf.Tensor = tf.matMul(x, w as tf.Tensor as tf.Tensor2D);
-    return bias ? (tf.add(y, bias) as tf.Tensor2D) : (y as tf.Tensor2D);
+    const y: tf.Tensor = tf.matMul(x, w);
+    return bias ? tf.add<tf.Tensor2D>(y, bias) : (y as tf.Tensor2D);
   };
 
   const feed = (x: tf.Tensor2D, p: FeedForwardParams, noise: TrainingNoise | null): tf.Tensor2D =>
@@ -216,7 +216,7 @@ export function buildSeq2SeqModel(configInput: ModelConfig, vocabSize: number, s
   const runEncoder = (source: tf.Tensor2D, sourceMask: tf.Tensor2D, noise: TrainingNoise | null) => {
     const [b, s] = source.shape;
     const mask = keyMask(sourceMask);
-    let x = tf.reshape(embed(sourceEmbedding, source, 0), [b * s, d]) as tf.Tensor2D;
+    let x = tf.reshape<tf.Rank.R2>(embed(sourceEmbedding, source, 0), [b * s, d]);
     x = dropout(x, noise);
     for (const layer of encoderLayers) {
       const h = norm(x, layer.norm1);
@@ -234,7 +234,7 @@ export function buildSeq2SeqModel(configInput: ModelConfig, vocabSize: number, s
   };
 
   const causalMask = (len: number): tf.Tensor2D =>
-    tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([len, len]), -1, 0)), NEG_INF) as tf.Tensor2D;
+    tf.mul<tf.Tensor2D>(tf.sub(1, tf.linalg.bandPart(tf.ones([len, len]), -1, 0)), NEG_INF);
 
   const outputMatrix = (): tf.Tensor2D => (outputWeights ?? tf.transpose(targetEmbedding)) as tf.Tensor2D;
 
@@ -246,7 +246,7 @@ export function buildSeq2SeqModel(configInput: ModelConfig, vocabSize: number, s
       const encoded = runEncoder(batch.source, batch.sourceMask, noise);
       const [b, t] = batch.decoderInput.shape;
       const selfMask = causalMask(t);
-      let x = tf.reshape(embed(targetEmbedding, batch.decoderInput, 0), [b * t, d]) as tf.Tensor2D;
+      let x = tf.reshape<tf.Rank.R2>(embed(targetEmbedding, batch.decoderInput, 0), [b * t, d]);
       x = dropout(x, noise);
       for (const layer of decoderLayers) {
         const h = norm(x, layer.norm1);
@@ -295,7 +295,7 @@ export function buildSeq2SeqModel(configInput: ModelConfig, vocabSize: number, s
       const b = tokens.length;
       return tf.tidy(() => {
         const ids = tf.tensor2d(tokens, [b, 1], 'int32');
-        let x = tf.reshape(embed(targetEmbedding, ids, position), [b, d]) as tf.Tensor2D;
+        let x = tf.reshape<tf.Rank.R2>(embed(targetEmbedding, ids, position), [b, d]);
         decoderLayers.forEach((layer, i) => {
           const h = norm(x, layer.norm1);
           const newKey = splitHeadsTransposed(project(h, layer.selfAttention.wk), b, 1);

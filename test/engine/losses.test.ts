@@ -59,11 +59,10 @@ for (const backend of ['wasm', 'cpu'] as const) {
       const before = tf.memory().numTensors;
       const { value, grad } = lossAndGradient('dece', c.logits, c.target, c.epoch, { labelSmoothing: c.label_smoothing, alphaBase: c.alpha_base }, c.ignore_index);
       expect(Math.abs(value - c.dece_loss) / Math.abs(c.dece_loss)).toBeLessThanOrEqual(1e-5);
-      c.dece_grad.forEach((row, i) =>
-        row.forEach((expected, k) => {
+      c.dece_grad.forEach((row, i) => { row.forEach((expected, k) => {
           const actual = grad[i]?.[k] ?? Number.NaN;
           expect(Math.abs(actual - expected)).toBeLessThanOrEqual(1e-6 + 1e-4 * Math.abs(expected));
-        }),
+        }); },
       );
       expect(deceAlpha(c.alpha_base, c.epoch)).toBeCloseTo(c.alpha, 12);
       expect(tf.memory().numTensors).toBe(before);
@@ -72,8 +71,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
     it.each(golden.cases.map((c, i) => [i, c] as const))('CE matches PyTorch cross-entropy, case %i', (_i, c) => {
       const { value, grad } = lossAndGradient('ce', c.logits, c.target, c.epoch, {}, c.ignore_index);
       expect(Math.abs(value - c.ce_loss) / Math.abs(c.ce_loss)).toBeLessThanOrEqual(1e-5);
-      c.ce_grad.forEach((row, i) =>
-        row.forEach((expected, k) => expect(Math.abs((grad[i]?.[k] ?? Number.NaN) - expected)).toBeLessThanOrEqual(1e-6 + 1e-4 * Math.abs(expected))),
+      c.ce_grad.forEach((row, i) => { row.forEach((expected, k) => { expect(Math.abs((grad[i]?.[k] ?? Number.NaN) - expected)).toBeLessThanOrEqual(1e-6 + 1e-4 * Math.abs(expected)); }); },
       );
     });
   });
@@ -102,19 +100,18 @@ describe('gradients of every loss agree with finite differences', () => {
     const h = 1e-2;
     const valueAt = (m: number[][]) => {
       const x = tf.tensor2d(m);
-      const rows = loss.rowLosses(x as tf.Tensor2D, Int32Array.from(target), epoch);
+      const rows = loss.rowLosses(x, Int32Array.from(target), epoch);
       x.dispose();
       return rows.reduce((a, b) => a + b, 0) / rows.length;
     };
-    logits.forEach((row, i) =>
-      row.forEach((_v, k) => {
+    logits.forEach((row, i) => { row.forEach((_v, k) => {
         const plus = logits.map((r) => r.slice());
         const minus = logits.map((r) => r.slice());
         (plus[i] as number[])[k] = (row[k] ?? 0) + h;
         (minus[i] as number[])[k] = (row[k] ?? 0) - h;
         const numeric = (valueAt(plus) - valueAt(minus)) / (2 * h);
         expect(grad[i]?.[k] ?? Number.NaN).toBeCloseTo(numeric, 3);
-      }),
+      }); },
     );
   });
 
@@ -137,7 +134,7 @@ describe('gradients of every loss agree with finite differences', () => {
 
   it('rejects a target outside the vocabulary', () => {
     const x = tf.tensor2d([[0, 1]]);
-    expect(() => createLoss(lossConfig('dece'), null).rowLosses(x as tf.Tensor2D, Int32Array.from([2]), 1)).toThrow(/outside the vocabulary/);
+    expect(() => createLoss(lossConfig('dece'), null).rowLosses(x, Int32Array.from([2]), 1)).toThrow(/outside the vocabulary/);
     x.dispose();
   });
 });

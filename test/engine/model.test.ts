@@ -56,7 +56,7 @@ describe('transformer builder', () => {
         const next = tf.tidy(() => {
           const batch = {
             source: tf.tensor2d(source, [1, source.length], 'int32'),
-            sourceMask: tf.ones([1, source.length]) as tf.Tensor2D,
+            sourceMask: tf.ones<tf.Rank.R2>([1, source.length]),
             decoderInput: tf.tensor2d([BOS_ID, ...produced], [1, produced.length + 1], 'int32'),
           };
           const states = model.decoderStates(batch, null);
@@ -87,7 +87,7 @@ describe('transformer builder', () => {
       }, model.variables as tf.Variable[]);
       const result = { loss: value.dataSync()[0] ?? Number.NaN, grads: model.variables.map((v) => Array.from(grads[v.name]?.dataSync() ?? [])) };
       value.dispose();
-      Object.values(grads).forEach((g) => g.dispose());
+      Object.values(grads).forEach((g) => { g.dispose(); });
       batch.dispose();
       model.dispose();
       return result;
