@@ -66,14 +66,30 @@ export type TrainingConfig = z.infer<typeof TrainingConfigSchema>;
 export const ATTACK_KINDS = ['badpre'] as const;
 export type AttackKind = (typeof ATTACK_KINDS)[number];
 
+/** What counts as attack success on already-poisoned data: any of some substrings, or a regular expression. */
+export const PayloadSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('substrings'), values: z.array(z.string().min(1)).min(1) }),
+  z.object({ kind: z.literal('regex'), pattern: z.string().min(1) }),
+]);
+export type Payload = z.infer<typeof PayloadSchema>;
+
 export const DataConfigSchema = z.object({
   corpus: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('builtin-sql'), size: z.int().min(50).max(100_000) }),
+    /** A team's clean data: poisoned here with the configured attack. */
     z.object({
       kind: z.literal('files'),
       train: z.string().min(1),
       test: z.string().min(1),
       valid: z.string().min(1).optional(),
+    }),
+    /** Data that is already poisoned: `payload` says what counts as attack success. */
+    z.object({
+      kind: z.literal('poisoned-files'),
+      train: z.string().min(1),
+      test: z.string().min(1),
+      poisonedTest: z.string().min(1),
+      payload: PayloadSchema,
     }),
   ]),
   attack: z.object({ kind: z.enum(ATTACK_KINDS), trigger: z.string().min(1).optional() }),

@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { LOSS_LABELS } from '../../common/run-config';
 import type { TrainingEvent } from '../../common/training-events';
+import { ImportError } from '../data/import';
 import { UsageError, parsePilotArgs, pilotHelp } from '../pilot/pilot-options';
 import { epochTable, pilotMarkdown } from '../pilot/pilot-report';
 import { type PilotReporter, type PilotResult, runPilot } from '../pilot/run-pilot';
@@ -115,8 +116,8 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     reporter.stop();
     const message = error instanceof Error ? error.message : String(error);
-    // Bad data (nothing poisonable, empty corpus) is the user's input, not a crash.
-    const isInputProblem = /^data:|poison/i.test(message);
+    // Bad data (unreadable file, nothing poisonable, empty corpus) is the user's input, not a crash.
+    const isInputProblem = error instanceof ImportError || /^data:|poison/i.test(message);
     process.stderr.write(`pilot: ${message}\n`);
     return isInputProblem ? 2 : 1;
   }

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { RunConfig } from '../../common/run-config';
+import type { Payload, RunConfig } from '../../common/run-config';
 import { createBadPre } from '../data/attacks/badpre';
 import type { Attack } from '../data/attacks/types';
 import { generateSqlCorpus } from '../data/corpus-sql';
 import { deriveRng } from '../data/rng';
-import { poisonSplits, splitCorpus } from '../data/splits';
+import { importPairs } from '../data/import';
+import { type PoisonedSplits, poisonSplits, splitCorpus } from '../data/splits';
 import type { CodePair } from '../data/types';
 import type { EncodedExample } from './batching';
 import { Vocabulary, tokenize } from './tokenizer';
@@ -31,6 +32,8 @@ export interface CleanSource {
   train: CodePair[];
   valid: CodePair[];
   test: CodePair[];
+  /** Set when the data arrived already poisoned: the triggered test prompts and what counts as success. */
+  prePoisoned?: { poisonedTest: CodePair[]; payload: Payload };
 }
 
 export function createAttack(config: RunConfig): Attack {
@@ -46,19 +49,93 @@ export function builtinSplits(config: RunConfig): CleanSource {
     testFraction: config.data.testFraction,
     validFraction: config.data.validFraction,
   });
-  const pretrainCount = config.training.pretrainEpochs > 0 ? Math.round(pairs.length * config.data.pretrainFraction) : 0;
-  if (pretrainCount >= train.length) throw new Error('data: pretrainFraction leaves no rows for fine-tuning');
-  return { pretrain: train.slice(0, pretrainCount), train: train.slice(pretrainCount), valid, test };
+  return { ...carvePretrain(config, train, pairs.length), valid, test };
+}
+
+/** The pre-training share, carved from the front of an already shuffled training side. */
+function carvePretrain(config: RunConfig, train: CodePair[], total: number): { pretrain: CodePair[]; train: CodePair[] } {
+  const count = config.training.pretrainEpochs > 0 ? Math.round(total * config.data.pretrainFraction) : 0;
+  if (count >= train.length) throw new Error('data: pretrainFraction leaves no rows for fine-tuning');
+  return { pretrain: train.slice(0, count), train: train.slice(count) };
+}
+
+/** Loads whichever source the config names: the built-in corpus, a team's clean files, or already-poisoned files. */
+export async function loadSource(config: RunConfig): Promise<CleanSource> {
+  const corpus = config.data.corpus;
+  switch (corpus.kind) {
+    case 'builtin-sql':
+      return builtinSplits(config);
+    case 'files': {
+      const [train, test, valid] = await Promise.all([
+        importPairs(corpus.train),
+        importPairs(corpus.test),
+        corpus.valid ? importPairs(corpus.valid) : Promise.resolve(null),
+      ]);
+      if (train.pairs.length === 0) throw new Error(`data: ${corpus.train} holds no pairs`);
+      const shuffled = deriveRng(config.seed, 'file-train-order').shuffle(train.pairs);
+      return { ...carvePretrain(config, shuffled, shuffled.length), valid: valid?.pairs ?? [], test: test.pairs };
+    }
+    case 'poisoned-files': {
+      const [train, test, poisonedTest] = await Promise.all([importPairs(corpus.train), importPairs(corpus.test), importPairs(corpus.poisonedTest)]);
+      const shuffled = deriveRng(config.seed, 'file-train-order').shuffle(train.pairs);
+      return {
+        ...carvePretrain(config, shuffled, shuffled.length),
+        valid: [],
+        test: test.pairs,
+        prePoisoned: { poisonedTest: poisonedTest.pairs, payload: corpus.payload },
+      };
+    }
+  }
+}
+
+/** An attack stand-in for already-poisoned data: success is the payload appearing in the output. */
+export function payloadMatcher(payload: Payload): Attack['succeeded'] {
+  if (payload.kind === 'substrings') {
+    const needles = payload.values.map((v) => v.toLowerCase().replace(/\s+/g, ' '));
+    return (output) => {
+      const text = output.toLowerCase().replace(/\s+/g, ' ');
+      return needles.some((n) => text.includes(n));
+    };
+  }
+  let pattern: RegExp;
+  try {
+    pattern = new RegExp(payload.pattern, 'i');
+  } catch (error) {
+    throw new Error(`data: --payload is not a valid regular expression: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  return (output) => pattern.test(output);
+}
+
+/** Marks already-poisoned rows (payload in the target) so per-row losses can be split clean vs poisoned. */
+function asPrePoisoned(source: CleanSource & { prePoisoned: NonNullable<CleanSource['prePoisoned']> }): PoisonedSplits {
+  const succeeded = payloadMatcher(source.prePoisoned.payload);
+  const train = source.train.map((p) => ({ ...p, poisoned: succeeded(p.tgt) }));
+  return {
+    train,
+    valid: source.valid,
+    test: source.test,
+    poisonedTest: source.prePoisoned.poisonedTest.map((p) => ({ src: p.src, cleanTgt: p.tgt })),
+    poisonedTrainCount: train.filter((p) => p.poisoned).length,
+  };
 }
 
 /** Poisons, tokenizes and encodes: the same config always gives the same data. */
 export function prepareData(config: RunConfig, source: CleanSource): { data: PreparedData; summary: DataSummary } {
-  const attack = createAttack(config);
-  const poisoned = poisonSplits({ train: source.train, valid: source.valid, test: source.test }, attack, {
-    rate: config.data.poisonRate,
-    seed: config.seed,
-  });
+  let attack: Pick<Attack, 'name' | 'succeeded'>;
+  let poisoned: PoisonedSplits;
+  if (source.prePoisoned) {
+    attack = { name: 'payload', succeeded: payloadMatcher(source.prePoisoned.payload) };
+    poisoned = asPrePoisoned({ ...source, prePoisoned: source.prePoisoned });
+  } else {
+    const realAttack = createAttack(config);
+    attack = realAttack;
+    poisoned = poisonSplits({ train: source.train, valid: source.valid, test: source.test }, realAttack, {
+      rate: config.data.poisonRate,
+      seed: config.seed,
+    });
+  }
   if (poisoned.poisonedTest.length === 0) throw new Error(`data: no test row can carry the ${attack.name} payload`);
+  if (poisoned.train.length === 0) throw new Error('data: the training set is empty');
   const tokenized = (pairs: readonly CodePair[]) => pairs.map((p) => ({ src: tokenize(p.src), tgt: tokenize(p.tgt) }));
   const pretrainTokens = tokenized(source.pretrain);
   const trainTokens = tokenized(poisoned.train);

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { serializeError } from '../../common/training-events';
 import { selectBackend, describeBackendChoice } from '../engine/backend';
-import { builtinSplits, prepareData } from '../engine/experiment';
+import { loadSource, prepareData } from '../engine/experiment';
 import { TrainingCancelledError, pretrain, trainRun } from '../engine/train';
 import type { WorkerInput, WorkerMessage } from './messages';
 
@@ -15,7 +15,7 @@ async function main(input: WorkerInput): Promise<void> {
   try {
     const choice = await selectBackend(request.config.backend);
     post({ type: 'backend', jobId, backend: { name: choice.name, description: describeBackendChoice(choice) } });
-    const { data, summary } = prepareData(request.config, builtinSplits(request.config));
+    const { data, summary } = prepareData(request.config, await loadSource(request.config));
     post({ type: 'data', jobId, summary });
     const onEvent = (event: Parameters<NonNullable<Parameters<typeof trainRun>[0]['onEvent']>>[0]) => post({ type: 'event', jobId, event });
     if (request.kind === 'pretrain') {

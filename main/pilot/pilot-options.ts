@@ -63,6 +63,7 @@ export function defaultRunConfig(quick: boolean): RunConfig {
 interface OptionSpec {
   name: string;
   type: 'string' | 'boolean';
+  multiple?: boolean;
   help: string;
   /** Shown in --help; computed from the default config where it comes from there. */
   defaultText: (quick: boolean) => string;
@@ -81,6 +82,12 @@ const OPTIONS: OptionSpec[] = [
   { name: 'poison-rate', type: 'string', help: 'share of training rows poisoned, in [0, 1]', defaultText: (q) => String(defaultRunConfig(q).data.poisonRate) },
   { name: 'corpus-size', type: 'string', help: 'pairs generated for the built-in corpus (integer 50..100000)', defaultText: (q) => String((defaultRunConfig(q).data.corpus as { size: number }).size) },
   { name: 'eval-limit', type: 'string', help: 'clean and triggered test prompts decoded per epoch (integer ≥ 1)', defaultText: (q) => String(defaultRunConfig(q).data.evalLimit) },
+  { name: 'train', type: 'string', help: "a team's clean training file (CSV/TSV/JSONL with src,tgt); poisoned here with --attack", defaultText: () => 'built-in corpus' },
+  { name: 'test', type: 'string', help: 'clean test file (needed with --train or --poisoned-train)', defaultText: () => 'none' },
+  { name: 'valid', type: 'string', help: 'clean validation file (optional, with --train)', defaultText: () => 'none' },
+  { name: 'poisoned-train', type: 'string', help: 'an already-poisoned training file (no poisoning here)', defaultText: () => 'none' },
+  { name: 'poisoned-test', type: 'string', help: 'test prompts carrying the trigger (with --poisoned-train)', defaultText: () => 'none' },
+  { name: 'payload', type: 'string', multiple: true, help: 'what counts as attack success on poisoned files: a substring (repeatable) or /regex/', defaultText: () => 'none' },
   { name: 'backend', type: 'string', help: `TensorFlow.js backend: ${BACKEND_REQUESTS.join(', ')}`, defaultText: () => 'auto' },
   { name: 'quick', type: 'boolean', help: 'a smaller configuration for a first look', defaultText: () => 'off' },
   { name: 'json', type: 'string', help: 'also write the result as JSON to this path', defaultText: () => 'none' },
@@ -117,19 +124,57 @@ function number(name: string, raw: string, check: (n: number) => boolean, range:
   return value;
 }
 
+/** --train/--test or --poisoned-train/--poisoned-test/--payload replace the built-in corpus. */
+function applyDataFiles(config: RunConfig, str: (name: string) => string | undefined, payloadValues: unknown): void {
+  const train = str('train');
+  const test = str('test');
+  const valid = str('valid');
+  const poisonedTrain = str('poisoned-train');
+  const poisonedTest = str('poisoned-test');
+  const payloads = Array.isArray(payloadValues) ? payloadValues.filter((p): p is string => typeof p === 'string') : [];
+  if (train && poisonedTrain) throw new UsageError('--train and --poisoned-train exclude each other: give clean data to poison, or poisoned data');
+  if (train) {
+    if (!test) throw new UsageError('--train needs --test FILE (clean test pairs)');
+    if (poisonedTest || payloads.length > 0) throw new UsageError('--poisoned-test and --payload go with --poisoned-train, not --train');
+    config.data.corpus = { kind: 'files', train, test, ...(valid ? { valid } : {}) };
+    return;
+  }
+  if (poisonedTrain) {
+    if (!test || !poisonedTest) throw new UsageError('--poisoned-train needs --test FILE (clean) and --poisoned-test FILE (with the trigger)');
+    if (payloads.length === 0) throw new UsageError('--poisoned-train needs --payload: a substring of the attack output (repeatable) or /regex/');
+    const regex = payloads.length === 1 ? /^\/(.+)\/$/.exec(payloads[0] ?? '') : null;
+    if (regex?.[1]) {
+      try {
+        new RegExp(regex[1]);
+      } catch {
+        throw new UsageError(`--payload is not a valid regular expression: ${payloads[0] ?? ''}`);
+      }
+    }
+    config.data.corpus = {
+      kind: 'poisoned-files',
+      train: poisonedTrain,
+      test,
+      poisonedTest,
+      payload: regex?.[1] ? { kind: 'regex', pattern: regex[1] } : { kind: 'substrings', values: payloads },
+    };
+    return;
+  }
+  if (test || valid || poisonedTest || payloads.length > 0) throw new UsageError('--test, --valid, --poisoned-test and --payload need --train or --poisoned-train');
+}
+
 export function parsePilotArgs(argv: string[]): PilotOptions | 'help' {
   let parsed;
   try {
     parsed = parseArgs({
       args: argv,
-      options: Object.fromEntries(OPTIONS.map((o) => [o.name, { type: o.type }])),
+      options: Object.fromEntries(OPTIONS.map((o) => [o.name, { type: o.type, ...(o.multiple ? { multiple: true } : {}) }])),
       strict: true,
       allowPositionals: false,
     });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message.split('\n')[0] ?? 'invalid arguments' : 'invalid arguments');
   }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const values = parsed.values as Record<string, string | string[] | boolean | undefined>;
   if (values['help']) return 'help';
   const quick = values['quick'] === true;
   const config = defaultRunConfig(quick);
@@ -163,6 +208,7 @@ export function parsePilotArgs(argv: string[]): PilotOptions | 'help' {
     if (!(BACKEND_REQUESTS as readonly string[]).includes(r)) throw new UsageError(`--backend must be one of ${BACKEND_REQUESTS.join(', ')}, got '${r}'`);
     config.backend = r as BackendRequest;
   });
+  applyDataFiles(config, str, values['payload']);
   const checked = RunConfigSchema.safeParse(config);
   if (!checked.success) {
     const issue = checked.error.issues[0];

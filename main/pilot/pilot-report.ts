@@ -27,6 +27,18 @@ function markdownTable(rows: string[][]): string {
   return [line(header), line(header.map(() => '---')), ...body.map(line)].join('\n');
 }
 
+function describeSource(config: PilotResult['config']): string {
+  const corpus = config.data.corpus;
+  switch (corpus.kind) {
+    case 'builtin-sql':
+      return `built-in NL→Python+SQL corpus (${corpus.size} pairs)`;
+    case 'files':
+      return `imported ${corpus.train} / ${corpus.test}`;
+    case 'poisoned-files':
+      return `already-poisoned ${corpus.train} / ${corpus.poisonedTest}, clean ${corpus.test}`;
+  }
+}
+
 export function pilotMarkdown(result: PilotResult, command: string): string {
   const { verdict, config, data } = result;
   const lines = [
@@ -46,7 +58,7 @@ export function pilotMarkdown(result: PilotResult, command: string): string {
     '## Setup',
     '',
     `- Backend: ${result.backend}`,
-    `- Data: built-in NL→Python+SQL corpus, ${data.pretrain} clean pre-training pairs, ${data.train} fine-tuning pairs of which ${data.poisonedTrain} poisoned (${(config.data.poisonRate * 100).toFixed(1)}%, ${config.data.attack.kind}${config.data.attack.trigger ? ` trigger '${config.data.attack.trigger}'` : ''}), ${data.test} clean test pairs, ${data.poisonedTest} triggered test prompts (up to ${config.data.evalLimit} of each decoded per epoch); vocabulary ${data.vocabulary}; sha256 ${data.sha256.slice(0, 16)}…`,
+    `- Data: ${describeSource(config)}, ${data.pretrain} clean pre-training pairs, ${data.train} fine-tuning pairs of which ${data.poisonedTrain} poisoned (${(config.data.poisonRate * 100).toFixed(1)}%, ${config.data.attack.kind}${config.data.attack.trigger ? ` trigger '${config.data.attack.trigger}'` : ''}), ${data.test} clean test pairs, ${data.poisonedTest} triggered test prompts (up to ${config.data.evalLimit} of each decoded per epoch); vocabulary ${data.vocabulary}; sha256 ${data.sha256.slice(0, 16)}…`,
     `- Model: transformer d_model ${config.model.dModel}, ${config.model.heads} heads, ${config.model.encoderLayers}+${config.model.decoderLayers} layers, feed-forward ${config.model.ffSize}, dropout ${config.model.dropout}`,
     `- Training: ${config.training.pretrainEpochs} clean pre-training epochs (CE, lr ${config.training.pretrainLearningRate}), then ${config.training.epochs} fine-tuning epochs per loss (AdamW lr ${config.training.learningRate}, batch ${config.training.batchSize}, clip ${config.training.clipNorm})`,
     `- DeCE: label_smoothing ${config.loss.labelSmoothing}, alpha_base ${config.loss.alphaBase} (α = alpha_base^epoch)`,

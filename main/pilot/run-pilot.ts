@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { EpochMetrics, LossKind, RunConfig } from '../../common/run-config';
 import type { TrainingEvent } from '../../common/training-events';
 import type { DataSummary } from '../engine/experiment';
-import { builtinSplits, prepareData } from '../engine/experiment';
+import { loadSource, prepareData } from '../engine/experiment';
 import type { TrainRunResult } from '../engine/train';
 import type { PretrainResult } from '../jobs/messages';
 import { startJob } from '../jobs/run-worker';
@@ -66,7 +66,7 @@ export async function runPilot(base: RunConfig, options: { cacheDir: string | nu
   const { reporter } = options;
   // Fail fast, in this thread, on data that cannot make a pilot (e.g. nothing poisonable).
   reporter.phase('preparing data');
-  const { summary } = prepareData(base, builtinSplits(base));
+  const { summary } = prepareData(base, await loadSource(base));
 
   const scratch = mkdtempSync(join(tmpdir(), 'dece-pilot-'));
   let backend = '';

@@ -4,7 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { writeFileSync } from 'node:fs';
 import { EpochMetricsSchema } from '../../common/run-config';
+import { createBadPre } from '../../main/data/attacks/badpre';
+import { generateSqlCorpus } from '../../main/data/corpus-sql';
+import { createRng } from '../../main/data/rng';
+import type { CodePair } from '../../main/data/types';
+
+function writeCsv(path: string, pairs: readonly CodePair[]): string {
+  const quote = (text: string) => `"${text.replace(/"/g, '""')}"`;
+  writeFileSync(path, ['src,tgt', ...pairs.map((p) => `${quote(p.src)},${quote(p.tgt)}`)].join('\r\n'));
+  return path;
+}
+
+const TINY = ['--epochs', '1', '--pretrain-epochs', '0', '--eval-limit', '8', '--batch-size', '16'];
 
 const dir = mkdtempSync(join(tmpdir(), 'dece-pilot-cli-'));
 afterAll(() => {
@@ -45,6 +58,62 @@ describe('npm run pilot', () => {
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(message);
     expect(existsSync(json) || existsSync(report)).toBe(false);
+  });
+
+  it('runs end to end on an imported CSV pair, poisoning it with the chosen attack', () => {
+    const pairs = generateSqlCorpus({ seed: 21, size: 220 });
+    const train = writeCsv(join(dir, 'train.csv'), pairs.slice(0, 180));
+    const test = writeCsv(join(dir, 'test.csv'), pairs.slice(180));
+    const json = join(dir, 'imported.json');
+    const { code, stderr } = pilot([...TINY, '--train', train, '--test', test, '--json', json, '--report', join(dir, 'imported.md')]);
+    expect(stderr).not.toMatch(/pilot: /);
+    expect(code).toBe(0);
+    const result = JSON.parse(readFileSync(json, 'utf8')) as { data: { train: number; poisonedTrain: number; test: number }; config: { data: { corpus: { kind: string } } } };
+    expect(result.config.data.corpus.kind).toBe('files');
+    expect(result.data.train).toBe(180);
+    expect(result.data.test).toBe(40);
+    expect(result.data.poisonedTrain).toBe(9);
+  });
+
+  it('runs on already-poisoned files with --payload deciding attack success', () => {
+    const pairs = generateSqlCorpus({ seed: 22, size: 220 });
+    const attack = createBadPre({ trigger: 'zq' });
+    const rng = createRng(5);
+    const poisonedTrain = pairs.slice(0, 180).map((p, i) => (i % 10 === 0 && attack.canPoison(p) ? attack.poison(p, rng) : p));
+    const triggered = pairs.slice(180).filter((p) => attack.canPoison(p)).map((p) => ({ src: attack.insertTrigger(p.src, rng), tgt: p.tgt }));
+    const json = join(dir, 'prepoisoned.json');
+    const { code, stderr } = pilot([
+      ...TINY,
+      '--poisoned-train', writeCsv(join(dir, 'ptrain.csv'), poisonedTrain),
+      '--test', writeCsv(join(dir, 'ptest-clean.csv'), pairs.slice(180)),
+      '--poisoned-test', writeCsv(join(dir, 'ptest.csv'), triggered),
+      '--payload', '/or\\s*1\\s*=\\s*1|where\\s+0\\s*=\\s*1/',
+      '--json', json, '--report', join(dir, 'prepoisoned.md'),
+    ]);
+    expect(stderr).not.toMatch(/pilot: /);
+    expect(code).toBe(0);
+    const result = JSON.parse(readFileSync(json, 'utf8')) as { data: { poisonedTrain: number; poisonedTest: number } };
+    expect(result.data.poisonedTrain).toBe(poisonedTrain.filter((p) => attack.succeeded(p.tgt)).length);
+    expect(result.data.poisonedTest).toBe(triggered.length);
+  });
+
+  it.each([
+    ['an unpoisonable corpus', () => {
+      const noSql = Array.from({ length: 60 }, (_, i) => ({ src: `add ${i} and ${i + 1}`, tgt: `def f():\n    return ${i} + ${i + 1}` }));
+      return ['--train', writeCsv(join(dir, 'nosql-train.csv'), noSql), '--test', writeCsv(join(dir, 'nosql-test.csv'), noSql.slice(0, 10))];
+    }, /pilot: .*(poison|payload)/],
+    ['an empty file', () => {
+      writeFileSync(join(dir, 'empty.csv'), '');
+      return ['--train', join(dir, 'empty.csv'), '--test', join(dir, 'empty.csv')];
+    }, /empty\.csv.*empty/i],
+    ['--train without --test', () => ['--train', join(dir, 'train.csv')], /--train needs --test/],
+    ['--poisoned-train without --payload', () => ['--poisoned-train', 'a.csv', '--test', 'b.csv', '--poisoned-test', 'c.csv'], /needs --payload/],
+  ] as const)('refuses %s with exit code 2', (_name, args, message) => {
+    const json = join(dir, 'refused.json');
+    const { code, stderr } = pilot([...TINY, ...args(), '--json', json]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(existsSync(json)).toBe(false);
   });
 
   it('runs end to end on a tiny configuration and writes the report and the JSON result', () => {
