@@ -14,7 +14,7 @@ import { openStore, resolveDataDir } from '../store/index';
  */
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-/** Where the renderer build (vite.renderer.config.ts) puts its output. */
+/** Where `vite build --config vite.renderer.config.ts` (the first half of `npm run web`) puts the renderer. */
 const DEFAULT_STATIC_DIR = join(REPO_ROOT, 'dist', 'renderer');
 
 function usage(message: string): never {

@@ -183,7 +183,7 @@ export function createJobService(options: JobServiceOptions): JobService {
         emitStatus(slot.runId, slot.projectId, 'running');
       } catch (error) {
         slot.persistError = error;
-        slot.job?.cancel();
+        stopSlot(slot);
       }
     };
     try {
@@ -191,6 +191,8 @@ export function createJobService(options: JobServiceOptions): JobService {
       if (!parsed.success) throw new Error(`run ${slot.runId} has an invalid stored config: ${z.prettifyError(parsed.error)}`);
       const config = parsed.data;
       const runDir = join(dataDir, 'runs', String(slot.runId));
+      // A fresh run must not pick up a folder left by an earlier store that used the same run id.
+      if (!resume) rmSync(runDir, { recursive: true, force: true });
       mkdirSync(runDir, { recursive: true });
 
       let initialWeightsFile: string | undefined;
@@ -203,6 +205,7 @@ export function createJobService(options: JobServiceOptions): JobService {
         });
       }
       if (isStopping(slot)) throw new JobCancelledError('cancelled');
+      throwIfPersistFailed(slot);
       if (resume) recordCheckpointEpochs(store, slot.runId, runDir);
 
       const job = startJob<TrainRunResult>(
@@ -226,14 +229,15 @@ export function createJobService(options: JobServiceOptions): JobService {
       if (isStopping(slot)) job.cancel();
       const result = await job.result;
       progress.finish();
-      if (slot.persistError !== undefined) throw toError(slot.persistError);
+      throwIfPersistFailed(slot);
       // The engine reports the epochs it restored from a checkpoint too: recording is idempotent per epoch.
       for (const metrics of result.epochs) store.metrics.recordEpoch(slot.runId, metrics);
       const after = store.runs.get(slot.runId);
       if (after && after.lastCompletedEpoch < config.training.epochs) {
         throw new Error(`run ${slot.runId} ended after epoch ${after.lastCompletedEpoch} of ${config.training.epochs}`);
       }
-      if (store.runs.get(slot.runId)?.status === 'queued') markRunning({ name: config.backend, description: '' });
+      // Only if the worker never reported its backend (it always does first today).
+      if (after?.status === 'queued') markRunning({ name: config.backend, description: '' });
       store.runs.markFinished(slot.runId);
       emitStatus(slot.runId, slot.projectId, 'finished');
     } catch (error) {
@@ -407,8 +411,10 @@ function isStopping(slot: Slot): boolean {
 function isCancelled(entry: PretrainEntry): boolean {
   return entry.cancelled;
 }
-function toError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
+function throwIfPersistFailed(slot: Slot): void {
+  const error = slot.persistError;
+  if (error === undefined) return;
+  throw error instanceof Error ? error : new Error(typeof error === 'string' ? error : 'failed to record the run');
 }
 
 /** A worker's error keeps its own name and stack (the worker's, where the cause is). */

@@ -1,0 +1,79 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { ApiError } from '../../common/contract';
+import { createBadPre } from '../data/attacks/badpre';
+import { ImportError, importPairs, type ImportResult } from '../data/import/index';
+import type { Dataset, Store } from '../store/index';
+
+export interface Upload {
+  fileName: string;
+  text: string;
+}
+
+export interface ImportUploadsInput {
+  projectId: number;
+  name: string;
+  train: Upload;
+  test: Upload;
+  valid?: Upload | undefined;
+  actor: string;
+}
+
+/** Only the extension of the uploaded name is kept (it picks the format); the rest is never a path. */
+function safeExtension(fileName: string): string {
+  const ext = extname(basename(fileName)).toLowerCase();
+  return /^\.[a-z0-9]{1,10}$/.test(ext) ? ext : '.txt';
+}
+
+/**
+ * Browser and Electron uploads arrive as text; the importer works on files. Each import gets its own
+ * folder under <dataDir>/imports, kept afterwards because runs on the dataset read those files.
+ */
+export async function importUploads(store: Store, dataDir: string, input: ImportUploadsInput): Promise<Dataset> {
+  const dir = join(dataDir, 'imports', `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`);
+  mkdirSync(dir, { recursive: true });
+  const attack = createBadPre();
+  try {
+    const parts = [
+      ['train', input.train],
+      ['test', input.test],
+      ...(input.valid ? [['valid', input.valid] as const] : []),
+    ] as const;
+    const results: [string, ImportResult][] = [];
+    for (const [split, upload] of parts) {
+      const file = join(dir, `${split}${safeExtension(upload.fileName)}`);
+      writeFileSync(file, upload.text, 'utf8');
+      try {
+        results.push([split, await importPairs(file, { canPoison: (p) => attack.canPoison(p) })]);
+      } catch (error) {
+        if (error instanceof ImportError) {
+          // Name the file as the person knows it, not our temporary path.
+          throw new ApiError('invalid-input', `${split}: ${error.message.split(file).join(basename(upload.fileName))}`);
+        }
+        throw error;
+      }
+    }
+    const counts: Record<string, number> = {};
+    const hash = createHash('sha256');
+    for (const [split, result] of results) {
+      counts[split] = result.pairs.length;
+      counts[`${split}DuplicatesRemoved`] = result.duplicatesRemoved;
+      if (split === 'train') counts['trainPoisonable'] = result.report.poisonable ?? 0;
+      // One digest for the dataset: the split names with each file's own SHA-256.
+      hash.update(`${split}:${result.sha256}\n`);
+    }
+    return store.datasets.add({
+      projectId: input.projectId,
+      name: input.name,
+      source: 'import',
+      sourcePath: dir,
+      sha256: hash.digest('hex'),
+      counts,
+      actor: input.actor,
+    });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,15 @@
+import { ApiError } from '../../common/contract';
+import { StoreNotFoundError, StoreStateError, StoreValidationError } from '../store/index';
+
+/** The store's refusals, in the contract's vocabulary; anything else stays a failure. */
+export function toApiError(error: unknown): unknown {
+  if (error instanceof ApiError) return error;
+  if (error instanceof StoreNotFoundError) return new ApiError('not-found', error.message);
+  if (error instanceof StoreStateError) return new ApiError('conflict', error.message);
+  if (error instanceof StoreValidationError) return new ApiError('invalid-input', error.message);
+  return error;
+}
+
+export function notFound(what: string, id: number | string): ApiError {
+  return new ApiError('not-found', `${what} ${String(id)} does not exist`);
+}

@@ -1,0 +1,264 @@
+import { availableParallelism } from 'node:os';
+import { ApiError, STAGE_NAMES, type AppEvent, type Handlers, type MethodName, type StageName } from '../../common/contract';
+import type { JobService } from '../jobs/job-service';
+import type { Store } from '../store/index';
+import { importUploads } from './datasets';
+import { toApiError, notFound } from './errors';
+import { createEstimator, type Estimator } from './estimate';
+import { toCsv } from './csv';
+import { evaluateGate, type GateRun } from './gate';
+import { toChecklistItem, toDataset, toEpochMetrics, toProject, toRun, toStage } from './mappers';
+import { openSettings } from './settings';
+import { join } from 'node:path';
+
+export { createEventHub, type EventHub, type AppEventListener } from './events';
+
+export interface ServicesOptions {
+  store: Store;
+  jobs: JobService;
+  dataDir: string;
+  shell: 'electron' | 'browser';
+  version: string;
+  /** 'project.changed' notifications (run events come from the job service). */
+  emit?: (event: AppEvent) => void;
+  /** Default: measured once per process (see estimate.ts). */
+  estimator?: Estimator;
+}
+
+/** The contract has no actor field on these methods; the audit log still needs one. */
+const DEFAULT_ACTOR = 'user';
+
+/** Every contract method over the store and the job service. Inputs arrive already validated. */
+export function createServices(options: ServicesOptions): Handlers {
+  const { store, jobs, dataDir } = options;
+  const settings = openSettings(dataDir);
+  const estimator = options.estimator ?? createEstimator({ cacheDir: join(dataDir, 'cache') });
+  const changed = (projectId: number) => {
+    try {
+      options.emit?.({ type: 'project.changed', projectId });
+    } catch {
+      // Notifications are best effort; the change itself is committed.
+    }
+  };
+
+  const requireProject = (projectId: number) => {
+    const project = store.projects.get(projectId);
+    if (!project) throw notFound('Project', projectId);
+    return project;
+  };
+  const requireStage = (projectId: number, stage: StageName) => {
+    requireProject(projectId);
+    const found = store.stages.get(projectId, stage);
+    if (!found) throw notFound('Stage', `${projectId}/${stage}`);
+    return found;
+  };
+  const requireRun = (runId: number) => {
+    const run = store.runs.get(runId);
+    if (!run) throw notFound('Run', runId);
+    return run;
+  };
+  /** An item id from another project is "not found" here, not a way to edit that project. */
+  const requireItem = (projectId: number, itemId: number) => {
+    const item = store.checklist.get(itemId);
+    if (!item || item.projectId !== projectId) throw notFound('Checklist item', itemId);
+    return item;
+  };
+
+  const gateFor = (projectId: number, stage: StageName) => {
+    const current = requireStage(projectId, stage);
+    const index = STAGE_NAMES.indexOf(stage);
+    const previousName = index > 0 ? STAGE_NAMES[index - 1] : undefined;
+    const previous = previousName === undefined ? null : (store.stages.get(projectId, previousName) ?? null);
+    const runs: GateRun[] = store.runs.list({ projectId, stage }).map((r) => {
+      const dto = toRun(r);
+      const last = store.metrics.epochs(r.id).at(-1);
+      return { id: dto.id, loss: dto.loss, status: dto.status, config: dto.config, final: last ? toEpochMetrics(last) : null };
+    });
+    return {
+      stage: current,
+      evaluation: evaluateGate({
+        stage,
+        thresholds: current.thresholds,
+        previous: previous ? { stage: previous.stage, status: previous.status } : null,
+        runs,
+      }),
+    };
+  };
+
+  const handlers: Handlers = {
+    'app.info': () =>
+      Promise.resolve({
+        version: options.version,
+        dataDir,
+        cores: availableParallelism(),
+        maxConcurrentRuns: jobs.maxConcurrent,
+        shell: options.shell,
+      }),
+    'settings.get': ({ key }) => Promise.resolve({ value: settings.get(key) }),
+    'settings.set': ({ key, value }) => {
+      settings.set(key, value);
+      return Promise.resolve({ ok: true as const });
+    },
+
+    'projects.list': () => Promise.resolve(store.projects.list().map(toProject)),
+    'projects.create': ({ name, description }) => {
+      const project = store.projects.create({ name, description, actor: DEFAULT_ACTOR });
+      changed(project.id);
+      return Promise.resolve(toProject(project));
+    },
+    'projects.get': ({ projectId }) => {
+      const project = requireProject(projectId);
+      return Promise.resolve({
+        project: toProject(project),
+        stages: store.stages.list(projectId).map(toStage),
+        checklist: STAGE_NAMES.flatMap((stage) => store.checklist.list(projectId, stage).map(toChecklistItem)),
+      });
+    },
+
+    'stages.setThresholds': ({ projectId, stage, thresholds, actor }) => {
+      const current = requireStage(projectId, stage);
+      // A passed stage's decision was taken against its thresholds; reopen it to change them.
+      if (current.status === 'passed') throw new ApiError('conflict', `Stage ${stage} has passed; reopen it to change its thresholds`);
+      const updated = store.stages.setThresholds(projectId, stage, thresholds, actor);
+      changed(projectId);
+      return Promise.resolve(toStage(updated));
+    },
+    'stages.evaluateGate': ({ projectId, stage }) => Promise.resolve(gateFor(projectId, stage).evaluation),
+    'stages.decide': ({ projectId, stage, decision, actor, reason }) => {
+      const { stage: current, evaluation } = gateFor(projectId, stage);
+      if (current.status !== 'active') throw new ApiError('conflict', `Stage ${stage} is ${current.status}; only an active stage can be decided`);
+      const trimmed = reason?.trim() ?? '';
+      if (decision === 'override' && trimmed === '') throw new ApiError('invalid-input', 'An override needs a written reason');
+      if (decision === 'pass' && !evaluation.canPass) {
+        const failing = evaluation.conditions.filter((c) => !c.holds).map((c) => `${c.label} (${c.detail})`);
+        throw new ApiError('conflict', `The ${stage} gate does not hold: ${failing.join('; ')}`);
+      }
+      const decided = store.stages.decide(projectId, stage, { decision, actor, ...(trimmed === '' ? {} : { reason: trimmed }) });
+      changed(projectId);
+      return Promise.resolve(toStage(decided));
+    },
+    'stages.reopen': ({ projectId, stage, actor, reason }) => {
+      requireStage(projectId, stage);
+      const reopened = store.stages.reopen(projectId, stage, { actor, reason });
+      changed(projectId);
+      return Promise.resolve(toStage(reopened));
+    },
+
+    'checklist.add': ({ projectId, stage, text, actor }) => {
+      requireStage(projectId, stage);
+      const item = store.checklist.add(projectId, stage, { text, actor });
+      changed(projectId);
+      return Promise.resolve(toChecklistItem(item));
+    },
+    'checklist.update': ({ projectId, itemId, text, actor }) => {
+      requireItem(projectId, itemId);
+      const item = store.checklist.update(itemId, { text, actor });
+      changed(projectId);
+      return Promise.resolve(toChecklistItem(item));
+    },
+    'checklist.toggle': ({ projectId, itemId, done, actor, note }) => {
+      requireItem(projectId, itemId);
+      const item = store.checklist.toggle(itemId, { done, actor, ...(note === undefined ? {} : { note }) });
+      changed(projectId);
+      return Promise.resolve(toChecklistItem(item));
+    },
+    'checklist.move': ({ projectId, itemId, position }) => {
+      requireItem(projectId, itemId);
+      const items = store.checklist.move(itemId, { position, actor: DEFAULT_ACTOR });
+      changed(projectId);
+      return Promise.resolve(items.map(toChecklistItem));
+    },
+    'checklist.remove': ({ projectId, itemId, actor }) => {
+      requireItem(projectId, itemId);
+      store.checklist.remove(itemId, { actor });
+      changed(projectId);
+      return Promise.resolve({ ok: true as const });
+    },
+
+    'datasets.list': ({ projectId }) => {
+      requireProject(projectId);
+      return Promise.resolve(store.datasets.list({ projectId }).map(toDataset));
+    },
+    'datasets.import': async ({ projectId, name, train, test, valid }) => {
+      requireProject(projectId);
+      const dataset = await importUploads(store, dataDir, { projectId, name, train, test, valid, actor: DEFAULT_ACTOR });
+      changed(projectId);
+      return toDataset(dataset);
+    },
+
+    'runs.estimate': ({ config }) => estimator.estimate(config),
+    'runs.start': ({ projectId, stage, name, config, datasetId, actor }) => {
+      requireStage(projectId, stage);
+      if (datasetId !== undefined && !store.datasets.get(datasetId)) throw notFound('Dataset', datasetId);
+      const run = store.runs.create({
+        projectId,
+        stage,
+        name,
+        config,
+        lossKind: config.loss.kind,
+        backend: config.backend,
+        ...(datasetId === undefined ? {} : { datasetId }),
+        actor,
+      });
+      jobs.enqueue(run.id);
+      changed(projectId);
+      return Promise.resolve(toRun(store.runs.get(run.id) ?? run));
+    },
+    'runs.cancel': async ({ runId, actor }) => {
+      const run = requireRun(runId);
+      if (run.status !== 'queued' && run.status !== 'running') throw new ApiError('conflict', `Run ${runId} is ${run.status}; only a queued or running run can be cancelled`);
+      await jobs.cancel(runId, actor);
+      changed(run.projectId);
+      return toRun(requireRun(runId));
+    },
+    'runs.list': ({ projectId, stage }) => {
+      requireProject(projectId);
+      const runs = store.runs.list({ projectId, ...(stage === undefined ? {} : { stage }) });
+      return Promise.resolve(
+        runs.map((r) => {
+          const last = store.metrics.epochs(r.id).at(-1);
+          return { ...toRun(r), latest: last ? toEpochMetrics(last) : null };
+        }),
+      );
+    },
+    'runs.get': ({ runId }) => {
+      const run = requireRun(runId);
+      return Promise.resolve({
+        run: toRun(run),
+        epochs: store.metrics.epochs(runId).map(toEpochMetrics),
+        steps: store.metrics.steps(runId),
+      });
+    },
+    'runs.exportCsv': ({ projectId }) => {
+      const project = requireProject(projectId);
+      const header = ['run_id', 'run_name', 'stage', 'loss', 'status', 'seed', 'epoch', 'bleu', 'corpus_bleu', 'exact_match', 'asr', 'train_loss', 'poisoned_row_loss', 'clean_row_loss', 'seconds'];
+      const rows = store.runs.list({ projectId }).flatMap((r) => {
+        const run = toRun(r);
+        return store.metrics.epochs(r.id).map((record) => {
+          const e = toEpochMetrics(record);
+          return [run.id, run.name, run.stage, run.loss, run.status, run.config.seed, e.epoch, e.bleu, e.corpusBleu, e.exactMatch, e.asr, e.trainLoss, e.poisonedRowLoss, e.cleanRowLoss, e.seconds];
+        });
+      });
+      const slug = project.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || `project-${projectId}`;
+      return Promise.resolve({ fileName: `dece-pilot-${slug}-runs.csv`, csv: toCsv(header, rows) });
+    },
+  };
+
+  return withErrorMapping(handlers);
+}
+
+/** Store refusals become ApiErrors for every method, in one place rather than in each handler. */
+function withErrorMapping(handlers: Handlers): Handlers {
+  const wrapped: Partial<Record<MethodName, unknown>> = {};
+  for (const name of Object.keys(handlers) as MethodName[]) {
+    const handler = handlers[name] as (input: unknown) => Promise<unknown>;
+    wrapped[name] = async (input: unknown) => {
+      try {
+        return await handler(input);
+      } catch (error) {
+        throw toApiError(error);
+      }
+    };
+  }
+  return wrapped as Handlers;
+}
