@@ -123,8 +123,8 @@ async function benchBackend(backend: BackendName, examples: EncodedExample[], qu
   }
   // The JS cpu backend is ~30× slower: fewer steps keep the bench short, the figures stay comparable.
   const slow = backend === 'cpu' && quickCpu;
-  const steps = slow ? 3 : 20;
-  const warmup = slow ? 1 : 3;
+  const steps = slow ? 2 : 20;
+  const warmup = slow ? 0 : 3;
   process.stderr.write(`${backend}: timing ${steps} training steps per loss…\n`);
   // Alternate CE and DeCE blocks so drift in machine speed hits both alike.
   const ce1 = timeTraining('ce', examples, steps, warmup);
@@ -133,7 +133,7 @@ async function benchBackend(backend: BackendName, examples: EncodedExample[], qu
   const dece2 = slow ? dece1 : timeTraining('dece', examples, steps, warmup);
   const ceStepMs = Math.min(ce1.stepMs, ce2.stepMs);
   const deceStepMs = Math.min(dece1.stepMs, dece2.stepMs);
-  const decodeCount = slow ? 20 : DECODE_EXAMPLES;
+  const decodeCount = slow ? 10 : DECODE_EXAMPLES;
   process.stderr.write(`${backend}: decoding ${decodeCount} examples…\n`);
   const decode = timeDecoding(examples, decodeCount);
   return {
@@ -168,10 +168,9 @@ async function main(): Promise<number> {
   process.stderr.write(`bench size: d_model 64, 2+2 layers, 4 heads, ff 256, vocabulary ${BENCH_VOCAB} (corpus uses ${vocab.size}), batch ${BATCH}\n`);
   const results: BackendFigures[] = [];
   for (const backend of backends) {
-    const figures = await benchBackend(backend, examples, !values['full-cpu']);
-    if (figures) results.push(figures);
-  }
-  for (const r of results) {
+    const r = await benchBackend(backend, examples, !values['full-cpu']);
+    if (!r) continue;
+    results.push(r);
     process.stdout.write(
       `${r.backend.padEnd(8)} train CE ${r.ceTokensPerSecond.toFixed(0).padStart(6)} tok/s (${r.ceStepMs.toFixed(0)} ms/step)  ` +
         `DeCE ${r.deceTokensPerSecond.toFixed(0).padStart(6)} tok/s (${r.deceStepMs.toFixed(0)} ms/step, ×${r.deceOverCe.toFixed(3)} of CE)  ` +
