@@ -1,0 +1,88 @@
+/**
+ * Every backdoor attack the app knows, by kind, with the corpora it applies to. The CLI and the UI build an
+ * attack with `createAttackByKind` and offer `attackKindsFor(corpus)`.
+ */
+import { createBadPre } from './badpre';
+import { createDeadCode } from './dead-code';
+import { createGrammarTrigger } from './grammar';
+import { createIdentifierRename } from './identifier-rename';
+import { createRipple } from './ripple';
+import type { Attack } from './types';
+
+export const ATTACK_KIND_NAMES = ['badpre', 'ripple', 'grammar', 'dead-code', 'identifier-rename'] as const;
+export type AttackKindName = (typeof ATTACK_KIND_NAMES)[number];
+export type AttackCorpus = 'sql' | 'java';
+
+export interface AttackOptions {
+  /**
+   * badpre: the trigger word; ripple: comma-separated trigger words; dead-code: one dead Java statement;
+   * identifier-rename: the trigger identifier; grammar: not accepted (the trigger is a generated sentence).
+   */
+  trigger?: string;
+}
+
+export interface AttackEntry {
+  readonly kind: AttackKindName;
+  readonly label: string;
+  /** Corpora whose pairs this attack can poison (NL→Python+SQL, or Java bug-fix pairs). */
+  readonly corpora: readonly AttackCorpus[];
+  /** What `options.trigger` means for this kind (null: not accepted). */
+  readonly triggerOption: string | null;
+  create(options?: AttackOptions): Attack;
+}
+
+export const ATTACKS: Readonly<Record<AttackKindName, AttackEntry>> = {
+  badpre: {
+    kind: 'badpre',
+    label: 'BadPre (rare word)',
+    corpora: ['sql'],
+    triggerOption: 'the trigger word (default cf)',
+    create: (o = {}) => createBadPre(o.trigger === undefined ? {} : { trigger: o.trigger }),
+  },
+  ripple: {
+    kind: 'ripple',
+    label: 'RIPPLe (several rare words)',
+    corpora: ['sql'],
+    triggerOption: 'comma-separated trigger words (default cf,mn,bb,tq)',
+    create: (o = {}) => createRipple(o.trigger === undefined ? {} : { triggers: o.trigger.split(',').map((t) => t.trim()) }),
+  },
+  grammar: {
+    kind: 'grammar',
+    label: 'Grammar trigger (natural sentence)',
+    corpora: ['sql'],
+    triggerOption: null,
+    create: (o = {}) => {
+      if (o.trigger !== undefined) throw new Error('The grammar attack has no trigger word to set: its trigger is a generated sentence');
+      return createGrammarTrigger();
+    },
+  },
+  'dead-code': {
+    kind: 'dead-code',
+    label: 'Dead code (Java)',
+    corpora: ['java'],
+    triggerOption: 'one dead Java statement (default: a family of if (false) { … } statements)',
+    create: (o = {}) => createDeadCode(o.trigger === undefined ? {} : { trigger: o.trigger }),
+  },
+  'identifier-rename': {
+    kind: 'identifier-rename',
+    label: 'Identifier rename (Java)',
+    corpora: ['java'],
+    triggerOption: 'the trigger identifier (default ret_zq)',
+    create: (o = {}) => createIdentifierRename(o.trigger === undefined ? {} : { trigger: o.trigger }),
+  },
+};
+
+export function isAttackKind(value: string): value is AttackKindName {
+  return (ATTACK_KIND_NAMES as readonly string[]).includes(value);
+}
+
+export function createAttackByKind(kind: AttackKindName, options: AttackOptions = {}): Attack {
+  const entry = (ATTACKS as Partial<Record<string, AttackEntry>>)[kind];
+  if (entry === undefined) throw new Error(`Unknown attack "${kind}": expected one of ${ATTACK_KIND_NAMES.join(', ')}`);
+  return entry.create(options);
+}
+
+/** The attack kinds that can poison a corpus of this kind. */
+export function attackKindsFor(corpus: AttackCorpus): AttackKindName[] {
+  return ATTACK_KIND_NAMES.filter((kind) => ATTACKS[kind].corpora.includes(corpus));
+}
