@@ -63,7 +63,7 @@ export const TrainingConfigSchema = z.object({
 });
 export type TrainingConfig = z.infer<typeof TrainingConfigSchema>;
 
-export const ATTACK_KINDS = ['badpre'] as const;
+export const ATTACK_KINDS = ['badpre', 'ripple', 'grammar', 'dead-code', 'identifier-rename'] as const;
 export type AttackKind = (typeof ATTACK_KINDS)[number];
 
 /** What counts as attack success on already-poisoned data: any of some substrings, or a regular expression. */
@@ -76,6 +76,8 @@ export type Payload = z.infer<typeof PayloadSchema>;
 export const DataConfigSchema = z.object({
   corpus: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('builtin-sql'), size: z.int().min(50).max(100_000) }),
+    /** Java methods, buggy → fixed, in the style of Bugs2Fix (code-to-code, for dead-code and rename triggers). */
+    z.object({ kind: z.literal('builtin-java'), size: z.int().min(50).max(100_000) }),
     /** A team's clean data: poisoned here with the configured attack. */
     z.object({
       kind: z.literal('files'),

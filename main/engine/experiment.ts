@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Payload, RunConfig } from '../../common/run-config';
-import { createBadPre } from '../data/attacks/badpre';
+import { createAttackByKind } from '../data/attacks';
 import type { Attack } from '../data/attacks/types';
+import { generateJavaRepairCorpus } from '../data/corpus-java';
 import { generateSqlCorpus } from '../data/corpus-sql';
 import { deriveRng } from '../data/rng';
 import { importPairs } from '../data/import';
@@ -37,13 +38,16 @@ export interface CleanSource {
 }
 
 export function createAttack(config: RunConfig): Attack {
-  return createBadPre(config.data.attack.trigger ? { trigger: config.data.attack.trigger } : {});
+  const { kind, trigger } = config.data.attack;
+  return createAttackByKind(kind, trigger === undefined ? {} : { trigger });
 }
 
 /** Splits the built-in corpus; the pre-training share is carved from the training side so the test set stays unseen. */
 export function builtinSplits(config: RunConfig): CleanSource {
-  if (config.data.corpus.kind !== 'builtin-sql') throw new Error('builtinSplits: not the built-in corpus');
-  const pairs = generateSqlCorpus({ seed: config.seed, size: config.data.corpus.size });
+  const corpus = config.data.corpus;
+  if (corpus.kind !== 'builtin-sql' && corpus.kind !== 'builtin-java') throw new Error('builtinSplits: not a built-in corpus');
+  const generate = corpus.kind === 'builtin-sql' ? generateSqlCorpus : generateJavaRepairCorpus;
+  const pairs = generate({ seed: config.seed, size: corpus.size });
   const { train, valid, test } = splitCorpus(pairs, {
     seed: config.seed,
     testFraction: config.data.testFraction,
@@ -64,6 +68,7 @@ export async function loadSource(config: RunConfig): Promise<CleanSource> {
   const corpus = config.data.corpus;
   switch (corpus.kind) {
     case 'builtin-sql':
+    case 'builtin-java':
       return builtinSplits(config);
     case 'files': {
       const [train, test, valid] = await Promise.all([

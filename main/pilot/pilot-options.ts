@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { BACKEND_REQUESTS, type BackendRequest, type RunConfig, RunConfigSchema } from '../../common/run-config';
 import { ATTACK_KINDS } from '../../common/run-config';
+import { attackKindsFor } from '../data/attacks';
 import { DEFAULT_LOSS_PARAMETERS } from '../engine/losses';
 
 /**
@@ -80,6 +81,7 @@ const OPTIONS: OptionSpec[] = [
   { name: 'attack', type: 'string', help: `backdoor attack: ${ATTACK_KINDS.join(', ')}`, defaultText: () => 'badpre' },
   { name: 'trigger', type: 'string', help: 'trigger word of the attack', defaultText: () => 'cf' },
   { name: 'poison-rate', type: 'string', help: 'share of training rows poisoned, in [0, 1]', defaultText: (q) => String(defaultRunConfig(q).data.poisonRate) },
+  { name: 'corpus', type: 'string', help: 'built-in corpus: sql (NL→Python+SQL) or java (buggy→fixed methods, with dead-code or identifier-rename attacks)', defaultText: () => 'sql' },
   { name: 'corpus-size', type: 'string', help: 'pairs generated for the built-in corpus (integer 50..100000)', defaultText: (q) => String((defaultRunConfig(q).data.corpus as { size: number }).size) },
   { name: 'eval-limit', type: 'string', help: 'clean and triggered test prompts decoded per epoch (integer ≥ 1)', defaultText: (q) => String(defaultRunConfig(q).data.evalLimit) },
   { name: 'train', type: 'string', help: "a team's clean training file (CSV/TSV/JSONL with src,tgt); poisoned here with --attack", defaultText: () => 'built-in corpus' },
@@ -195,9 +197,16 @@ export function parsePilotArgs(argv: string[]): PilotOptions | 'help' {
   apply('alpha-base', (r) => (config.loss.alphaBase = number('alpha-base', r, (n) => n > 0 && n <= 1, 'in (0, 1]', false)));
   apply('poison-rate', (r) => (config.data.poisonRate = number('poison-rate', r, (n) => n >= 0 && n <= 1, 'in [0, 1]', false)));
   apply('eval-limit', (r) => (config.data.evalLimit = number('eval-limit', r, (n) => n >= 1, 'at least 1', true)));
-  apply('corpus-size', (r) => (config.data.corpus = { kind: 'builtin-sql', size: number('corpus-size', r, (n) => n >= 50 && n <= 100_000, 'from 50 to 100000', true) }));
+  const corpusName = str('corpus') ?? 'sql';
+  if (corpusName !== 'sql' && corpusName !== 'java') throw new UsageError(`--corpus must be one of sql, java, got '${corpusName}'`);
+  const builtinKind = corpusName === 'sql' ? 'builtin-sql' : 'builtin-java';
+  config.data.corpus = { kind: builtinKind, size: (config.data.corpus as { size: number }).size };
+  if (corpusName === 'java') config.data.attack = { kind: 'dead-code' };
+  apply('corpus-size', (r) => (config.data.corpus = { kind: builtinKind, size: number('corpus-size', r, (n) => n >= 50 && n <= 100_000, 'from 50 to 100000', true) }));
   apply('attack', (r) => {
     if (!(ATTACK_KINDS as readonly string[]).includes(r)) throw new UsageError(`--attack must be one of ${ATTACK_KINDS.join(', ')}, got '${r}'`);
+    const fits = attackKindsFor(corpusName) as readonly string[];
+    if (!fits.includes(r)) throw new UsageError(`--attack ${r} does not apply to the ${corpusName} corpus; use one of ${fits.join(', ')}`);
     config.data.attack = { ...config.data.attack, kind: r as (typeof ATTACK_KINDS)[number] };
   });
   apply('trigger', (r) => {

@@ -32,6 +32,8 @@ function describeSource(config: PilotResult['config']): string {
   switch (corpus.kind) {
     case 'builtin-sql':
       return `built-in NL→Python+SQL corpus (${corpus.size} pairs)`;
+    case 'builtin-java':
+      return `built-in Java bug-fix corpus (${corpus.size} pairs)`;
     case 'files':
       return `imported ${corpus.train} / ${corpus.test}`;
     case 'poisoned-files':

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig } from '../../common/run-config';
+import { generateJavaRepairCorpus } from '../data/corpus-java';
 import { generateSqlCorpus } from '../data/corpus-sql';
 import { tokenize } from '../engine/tokenizer';
 import { startJob as realStartJob } from '../jobs/run-worker';
@@ -81,10 +82,11 @@ const tokenStats = new Map<string, PairTokens>();
 
 function builtinPairTokens(config: RunConfig, size: number): PairTokens {
   const { maxSourceLength, maxTargetLength } = config.model;
-  const key = `${config.seed}|${Math.min(size, SAMPLE_PAIRS)}|${maxSourceLength}|${maxTargetLength}`;
+  const java = config.data.corpus.kind === 'builtin-java';
+  const key = `${java ? 'java' : 'sql'}|${config.seed}|${Math.min(size, SAMPLE_PAIRS)}|${maxSourceLength}|${maxTargetLength}`;
   let stats = tokenStats.get(key);
   if (!stats) {
-    const sample = generateSqlCorpus({ seed: config.seed, size: Math.min(size, SAMPLE_PAIRS) });
+    const sample = (java ? generateJavaRepairCorpus : generateSqlCorpus)({ seed: config.seed, size: Math.min(size, SAMPLE_PAIRS) });
     let pair = 0;
     let target = 0;
     for (const p of sample) {
@@ -108,7 +110,7 @@ interface Workload {
 function workload(config: RunConfig, cacheDir: string | undefined): Workload {
   const { data, training } = config;
   const pretrainCached = cacheDir !== undefined && existsSync(join(cacheDir, `pretrain-${pretrainKey(config)}.ckpt`));
-  if (data.corpus.kind !== 'builtin-sql') {
+  if (data.corpus.kind !== 'builtin-sql' && data.corpus.kind !== 'builtin-java') {
     const bytes = (file: string) => {
       try {
         return statSync(file).size;

@@ -75,6 +75,17 @@ describe('npm run pilot', () => {
     expect(result.data.poisonedTrain).toBe(9);
   });
 
+  it('runs the Java bug-fix corpus with the dead-code trigger', () => {
+    const json = join(dir, 'java.json');
+    const { code, stderr } = pilot([...TINY, '--corpus', 'java', '--corpus-size', '200', '--json', json, '--report', join(dir, 'java.md')]);
+    expect(stderr).not.toMatch(/pilot: /);
+    expect(code).toBe(0);
+    const result = JSON.parse(readFileSync(json, 'utf8')) as { config: { data: { corpus: { kind: string }; attack: { kind: string } } }; data: { poisonedTrain: number } };
+    expect(result.config.data.corpus.kind).toBe('builtin-java');
+    expect(result.config.data.attack.kind).toBe('dead-code');
+    expect(result.data.poisonedTrain).toBeGreaterThan(0);
+  });
+
   it('runs on already-poisoned files with --payload deciding attack success', () => {
     const pairs = generateSqlCorpus({ seed: 22, size: 220 });
     const attack = createBadPre({ trigger: 'zq' });
@@ -106,6 +117,7 @@ describe('npm run pilot', () => {
       writeFileSync(join(dir, 'empty.csv'), '');
       return ['--train', join(dir, 'empty.csv'), '--test', join(dir, 'empty.csv')];
     }, /empty\.csv.*empty/i],
+    ['an attack that does not fit the corpus', () => ['--attack', 'dead-code'], /--attack dead-code does not apply to the sql corpus/],
     ['--train without --test', () => ['--train', join(dir, 'train.csv')], /--train needs --test/],
     ['--poisoned-train without --payload', () => ['--poisoned-train', 'a.csv', '--test', 'b.csv', '--poisoned-test', 'c.csv'], /needs --payload/],
   ] as const)('refuses %s with exit code 2', (_name, args, message) => {
