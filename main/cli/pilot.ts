@@ -30,7 +30,8 @@ function createReporter(): PilotReporter & { stop(): void } {
     if (multibar) multibar.log(`${line}\n`);
     else process.stderr.write(`${line}\n`);
   };
-  const label = (run: string) => (run === 'pretrain' ? 'pre-training' : LOSS_LABELS[run as keyof typeof LOSS_LABELS]);
+  const label = (run: string) =>
+    run === 'pretrain' ? 'pre-training' : run === 'spectral' ? 'spectral+CE' : run === 'onion' ? 'ONION' : LOSS_LABELS[run as keyof typeof LOSS_LABELS];
   return {
     phase: (message) => {
       log(`» ${message}`);
@@ -112,7 +113,7 @@ async function main(argv: string[]): Promise<number> {
   let result: PilotResult;
   try {
     process.stderr.write(`DeCE Pilot${options.quick ? ' (quick)' : ''} on ${cpus().length} cores\n`);
-    result = await runPilot(options.base, { cacheDir: options.cacheDir, reporter });
+    result = await runPilot(options.base, { cacheDir: options.cacheDir, reporter, defenses: options.defenses });
   } catch (error) {
     reporter.stop();
     const message = error instanceof Error ? error.message : String(error);
@@ -136,6 +137,7 @@ async function main(argv: string[]): Promise<number> {
       pretrain: result.pretrain,
       runs: result.runs.map((r) => ({ loss: r.loss, seconds: r.seconds, epochs: r.epochs })),
       verdict: result.verdict,
+      defenses: result.defenses,
       seconds: result.seconds,
     };
     writeAtomically(options.jsonPath, `${JSON.stringify(json, null, 2)}\n`);

@@ -163,10 +163,11 @@ export function prepareData(config: RunConfig, source: CleanSource): { data: Pre
     // A seeded shuffle keeps the evaluated subset representative when evalLimit cuts it.
     cleanTest: deriveRng(config.seed, 'eval-order')
       .shuffle(source.test)
-      .map((p) => ({ source: Int32Array.from(vocab.encode(p.src, maxSourceLength)), reference: p.tgt })),
+      .map((p) => ({ source: Int32Array.from(vocab.encode(p.src, maxSourceLength)), prompt: p.src, reference: p.tgt })),
     poisonedTest: deriveRng(config.seed, 'eval-order-poisoned')
       .shuffle(poisoned.poisonedTest)
-      .map((p) => ({ source: Int32Array.from(vocab.encode(p.src, maxSourceLength)) })),
+      .map((p) => ({ source: Int32Array.from(vocab.encode(p.src, maxSourceLength)), prompt: p.src })),
+    cleanPrompts: [...source.pretrain, ...source.valid].map((p) => p.src),
     attack,
   };
   return {

@@ -21,10 +21,12 @@ export interface PreparedData {
   pretrain: EncodedExample[];
   /** Fine-tuning examples; some may be poisoned. */
   train: EncodedExample[];
-  /** Clean test prompts with their reference code. */
-  cleanTest: { source: Int32Array; reference: string }[];
+  /** Clean test prompts (as text and ids) with their reference code. */
+  cleanTest: { source: Int32Array; prompt: string; reference: string }[];
   /** Test prompts carrying the trigger. */
-  poisonedTest: { source: Int32Array }[];
+  poisonedTest: { source: Int32Array; prompt: string }[];
+  /** Prompts known to be clean (pre-training and validation side), e.g. for a defense's language model. */
+  cleanPrompts: string[];
   attack: Pick<Attack, 'succeeded'>;
 }
 

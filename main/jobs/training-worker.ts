@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { serializeError } from '../../common/training-events';
+import { evaluateDefense } from '../defenses/evaluate';
 import { selectBackend, describeBackendChoice } from '../engine/backend';
 import { loadSource, prepareData } from '../engine/experiment';
 import { TrainingCancelledError, pretrain, trainRun } from '../engine/train';
@@ -18,7 +19,17 @@ async function main(input: WorkerInput): Promise<void> {
     const { data, summary } = prepareData(request.config, await loadSource(request.config));
     post({ type: 'data', jobId, summary });
     const onEvent = (event: Parameters<NonNullable<Parameters<typeof trainRun>[0]['onEvent']>>[0]) => post({ type: 'event', jobId, event });
-    if (request.kind === 'pretrain') {
+    if (request.kind === 'defend') {
+      const result = await evaluateDefense(request.defense, {
+        config: request.config,
+        data,
+        poisonedModelFile: request.poisonedModelFile,
+        shouldStop,
+        onEvent,
+        ...(request.initialWeightsFile ? { initialWeightsFile: request.initialWeightsFile } : {}),
+      });
+      post({ type: 'done', jobId, result });
+    } else if (request.kind === 'pretrain') {
       const result = await pretrain({ config: request.config, data, outputFile: request.outputFile, shouldStop, onEvent });
       post({ type: 'done', jobId, result: { ...result, file: request.outputFile } });
     } else {

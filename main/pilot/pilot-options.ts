@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { BACKEND_REQUESTS, type BackendRequest, type RunConfig, RunConfigSchema } from '../../common/run-config';
 import { ATTACK_KINDS } from '../../common/run-config';
 import { attackKindsFor } from '../data/attacks';
+import { DEFENSE_KINDS, type DefenseKind } from '../defenses/evaluate';
 import { DEFAULT_LOSS_PARAMETERS } from '../engine/losses';
 
 /**
@@ -20,6 +21,7 @@ export interface PilotOptions {
   reportPath: string;
   cacheDir: string | null;
   quick: boolean;
+  defenses: DefenseKind[];
 }
 
 /** The embedded default: chosen by the experiment recorded in the README. */
@@ -90,6 +92,7 @@ const OPTIONS: OptionSpec[] = [
   { name: 'poisoned-train', type: 'string', help: 'an already-poisoned training file (no poisoning here)', defaultText: () => 'none' },
   { name: 'poisoned-test', type: 'string', help: 'test prompts carrying the trigger (with --poisoned-train)', defaultText: () => 'none' },
   { name: 'payload', type: 'string', multiple: true, help: 'what counts as attack success on poisoned files: a substring (repeatable) or /regex/', defaultText: () => 'none' },
+  { name: 'defenses', type: 'string', help: `passive defenses to compare, comma-separated: ${DEFENSE_KINDS.join(', ')}`, defaultText: () => 'none' },
   { name: 'backend', type: 'string', help: `TensorFlow.js backend: ${BACKEND_REQUESTS.join(', ')}`, defaultText: () => 'auto' },
   { name: 'quick', type: 'boolean', help: 'a smaller configuration for a first look', defaultText: () => 'off' },
   { name: 'json', type: 'string', help: 'also write the result as JSON to this path', defaultText: () => 'none' },
@@ -164,6 +167,15 @@ function applyDataFiles(config: RunConfig, str: (name: string) => string | undef
   if (test || valid || poisonedTest || payloads.length > 0) throw new UsageError('--test, --valid, --poisoned-test and --payload need --train or --poisoned-train');
 }
 
+function parseDefenses(raw: string | undefined): DefenseKind[] {
+  if (raw === undefined) return [];
+  const names = raw.split(',').map((n) => n.trim()).filter((n) => n.length > 0);
+  for (const name of names) {
+    if (!(DEFENSE_KINDS as readonly string[]).includes(name)) throw new UsageError(`--defenses takes ${DEFENSE_KINDS.join(', ')} (comma-separated), got '${name}'`);
+  }
+  return [...new Set(names)] as DefenseKind[];
+}
+
 export function parsePilotArgs(argv: string[]): PilotOptions | 'help' {
   let parsed;
   try {
@@ -229,5 +241,6 @@ export function parsePilotArgs(argv: string[]): PilotOptions | 'help' {
     reportPath: str('report') ?? 'pilot-report.md',
     cacheDir: str('cache-dir') ?? null,
     quick,
+    defenses: parseDefenses(str('defenses')),
   };
 }

@@ -27,6 +27,20 @@ function markdownTable(rows: string[][]): string {
   return [line(header), line(header.map(() => '---')), ...body.map(line)].join('\n');
 }
 
+/** Cost and effect of the passive defenses beside DeCE, whose only cost is its loss. */
+function defenseSection(result: PilotResult): string[] {
+  if (result.defenses.length === 0) return [];
+  const ce = result.runs.find((r) => r.loss === 'ce');
+  const dece = result.runs.find((r) => r.loss === 'dece');
+  const ceLast = ce?.epochs.at(-1);
+  const deceLast = dece?.epochs.at(-1);
+  const rows: string[][] = [['approach', 'ASR', 'BLEU-4', 'extra seconds over a CE run', 'what it did']];
+  if (ceLast && ce) rows.push(['CE, no defense', `${ceLast.asr.toFixed(1)}%`, ceLast.bleu.toFixed(2), '0', `trained in ${ce.seconds.toFixed(0)} s`]);
+  if (deceLast && dece && ce) rows.push(['DeCE', `${deceLast.asr.toFixed(1)}%`, deceLast.bleu.toFixed(2), (dece.seconds - ce.seconds).toFixed(1), 'only the loss changes']);
+  for (const d of result.defenses) rows.push([d.defense === 'onion' ? 'ONION (inference filter)' : 'Spectral signatures + retraining', `${d.asr.toFixed(1)}%`, d.bleu.toFixed(2), d.extraSeconds.toFixed(1), d.detail]);
+  return ['## Passive defenses vs DeCE', '', markdownTable(rows), ''];
+}
+
 function describeSource(config: PilotResult['config']): string {
   const corpus = config.data.corpus;
   switch (corpus.kind) {
@@ -57,6 +71,7 @@ export function pilotMarkdown(result: PilotResult, command: string): string {
     '',
     markdownTable(epochTable(result)),
     '',
+    ...defenseSection(result),
     '## Setup',
     '',
     `- Backend: ${result.backend}`,

@@ -4,6 +4,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EpochMetrics, LossKind, RunConfig } from '../../common/run-config';
 import type { TrainingEvent } from '../../common/training-events';
+import type { DefenseKind, DefenseOutcome } from '../defenses/evaluate';
 import type { DataSummary } from '../engine/experiment';
 import { loadSource, prepareData } from '../engine/experiment';
 import type { TrainRunResult } from '../engine/train';
@@ -32,6 +33,8 @@ export interface PilotVerdict {
 }
 
 export interface PilotResult {
+  /** Passive defenses applied to the CE run, with their extra cost (empty unless asked for). */
+  defenses: DefenseOutcome[];
   backend: string;
   backendDetails: string;
   config: RunConfig;
@@ -45,7 +48,7 @@ export interface PilotResult {
 export interface PilotReporter {
   phase(message: string): void;
   backend(details: string): void;
-  event(run: LossKind | 'pretrain', event: TrainingEvent): void;
+  event(run: LossKind | 'pretrain' | DefenseKind, event: TrainingEvent): void;
 }
 
 /** Thresholds of the Pilot's claim (also the default Pilot gate). */
@@ -61,7 +64,11 @@ export function pretrainKey(config: RunConfig): string {
   return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
 }
 
-export async function runPilot(base: RunConfig, options: { cacheDir: string | null; reporter: PilotReporter }): Promise<PilotResult> {
+export async function runPilot(
+  base: RunConfig,
+  options: { cacheDir: string | null; reporter: PilotReporter; defenses?: readonly DefenseKind[] },
+): Promise<PilotResult> {
+  const defenses = options.defenses ?? [];
   const started = performance.now();
   const { reporter } = options;
   // Fail fast, in this thread, on data that cannot make a pilot (e.g. nothing poisonable).
@@ -105,13 +112,16 @@ export async function runPilot(base: RunConfig, options: { cacheDir: string | nu
     // Each run is single-threaded: run them side by side when there is a core for each.
     const parallel = Math.max(1, Math.min(losses.length, availableParallelism()));
     const runs: PilotRun[] = [];
+    let ceCheckpoint: string | null = null;
     const queue = [...losses];
     const worker = async () => {
       for (let loss = queue.shift(); loss; loss = queue.shift()) {
         const runStarted = performance.now();
         const config = configForLoss(base, loss);
+        // The CE model is kept when a defense has to start from it.
+        const checkpointDir = loss === 'ce' && defenses.length > 0 ? join(scratch, 'ce') : undefined;
         const job = startJob<TrainRunResult>(
-          { kind: 'train', jobId: loss, config, ...(initialWeightsFile ? { initialWeightsFile } : {}) },
+          { kind: 'train', jobId: loss, config, ...(initialWeightsFile ? { initialWeightsFile } : {}), ...(checkpointDir ? { checkpointDir } : {}) },
           {
             onBackend: (b) => {
               if (!backend) {
@@ -127,11 +137,14 @@ export async function runPilot(base: RunConfig, options: { cacheDir: string | nu
         );
         const result = await job.result;
         runs.push({ loss, config, epochs: result.epochs, seconds: (performance.now() - runStarted) / 1000 });
+        if (result.finalCheckpoint) ceCheckpoint = result.finalCheckpoint;
       }
     };
     await Promise.all(Array.from({ length: parallel }, worker));
     runs.sort((a, b) => losses.indexOf(a.loss) - losses.indexOf(b.loss));
+    const outcomes = await runDefenses(defenses, base, ceCheckpoint, initialWeightsFile, reporter);
     return {
+      defenses: outcomes,
       backend,
       backendDetails,
       config: base,
@@ -144,6 +157,35 @@ export async function runPilot(base: RunConfig, options: { cacheDir: string | nu
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+async function runDefenses(
+  defenses: readonly DefenseKind[],
+  base: RunConfig,
+  ceCheckpoint: string | null,
+  initialWeightsFile: string | undefined,
+  reporter: PilotReporter,
+): Promise<DefenseOutcome[]> {
+  if (defenses.length === 0) return [];
+  if (!ceCheckpoint) throw new Error('defenses need the cross-entropy model, which was not saved');
+  const poisonedModelFile = ceCheckpoint;
+  reporter.phase(`passive defenses on the cross-entropy model: ${defenses.join(', ')}`);
+  // Independent of each other: side by side, like the two runs.
+  return Promise.all(
+    defenses.map(async (defense) => {
+      const job = startJob<DefenseOutcome>(
+        { kind: 'defend', jobId: defense, config: configForLoss(base, 'ce'), defense, poisonedModelFile, ...(initialWeightsFile ? { initialWeightsFile } : {}) },
+        {
+          onEvent: (e) => {
+            reporter.event(defense, e);
+          },
+        },
+      );
+      const outcome = await job.result;
+      reporter.phase(`${defense}: ASR ${outcome.asr.toFixed(1)}%, BLEU-4 ${outcome.bleu.toFixed(2)}, +${outcome.extraSeconds.toFixed(1)} s (${outcome.detail})`);
+      return outcome;
+    }),
+  );
 }
 
 export function pilotVerdict(runs: readonly PilotRun[]): PilotVerdict {

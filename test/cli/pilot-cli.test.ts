@@ -75,6 +75,22 @@ describe('npm run pilot', () => {
     expect(result.data.poisonedTrain).toBe(9);
   });
 
+  it('measures ONION and spectral signatures on the CE model beside DeCE', () => {
+    const json = join(dir, 'defenses.json');
+    const report = join(dir, 'defenses.md');
+    const { code, stderr } = pilot([...TINY, '--corpus-size', '240', '--defenses', 'onion,spectral', '--json', json, '--report', report]);
+    expect(stderr).not.toMatch(/pilot: /);
+    expect(code).toBe(0);
+    const result = JSON.parse(readFileSync(json, 'utf8')) as { defenses: { defense: string; extraSeconds: number; asr: number; bleu: number; detail: string }[] };
+    expect(result.defenses.map((d) => d.defense).sort()).toEqual(['onion', 'spectral']);
+    for (const d of result.defenses) {
+      expect(d.extraSeconds).toBeGreaterThan(0);
+      expect(d.asr).toBeGreaterThanOrEqual(0);
+    }
+    expect(result.defenses.find((d) => d.defense === 'spectral')?.detail).toMatch(/dropped \d+ of \d+ training rows/);
+    expect(readFileSync(report, 'utf8')).toContain('## Passive defenses vs DeCE');
+  });
+
   it('runs the Java bug-fix corpus with the dead-code trigger', () => {
     const json = join(dir, 'java.json');
     const { code, stderr } = pilot([...TINY, '--corpus', 'java', '--corpus-size', '200', '--json', json, '--report', join(dir, 'java.md')]);
@@ -117,6 +133,7 @@ describe('npm run pilot', () => {
       writeFileSync(join(dir, 'empty.csv'), '');
       return ['--train', join(dir, 'empty.csv'), '--test', join(dir, 'empty.csv')];
     }, /empty\.csv.*empty/i],
+    ['an unknown defense', () => ['--defenses', 'onion,prayer'], /--defenses takes onion, spectral \(comma-separated\), got 'prayer'/],
     ['an attack that does not fit the corpus', () => ['--attack', 'dead-code'], /--attack dead-code does not apply to the sql corpus/],
     ['--train without --test', () => ['--train', join(dir, 'train.csv')], /--train needs --test/],
     ['--poisoned-train without --payload', () => ['--poisoned-train', 'a.csv', '--test', 'b.csv', '--poisoned-test', 'c.csv'], /needs --payload/],
