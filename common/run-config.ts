@@ -129,6 +129,8 @@ export const EpochMetricsSchema = z.object({
   seconds: z.number(),
   /** Mean per-token loss on poisoned and on clean training rows (the mechanism DeCE acts on). */
   poisonedRowLoss: z.number().nullable(),
+  /** CodeBLEU (0–100) of the clean outputs, when the target language has a parser (Python, Java). */
+  codeBleu: z.number().nullable().optional(),
   cleanRowLoss: z.number(),
 });
 export type EpochMetrics = z.infer<typeof EpochMetricsSchema>;

@@ -9,6 +9,7 @@ import { type EncodedExample, type MaterializedBatch, materializeBatch, planBatc
 import { assignWeights, readCheckpoint, writeCheckpoint } from './checkpoint';
 import { greedyDecode } from './decode';
 import { type TokenLoss, createLoss } from './losses';
+import { type CodeLanguage, codeBleu } from './codebleu';
 import { attackSuccessRate, averageSentenceBleu, corpusBleu4, exactMatch } from './metrics';
 import { PAD_ID, type Seq2SeqModel, type TrainingNoise, buildSeq2SeqModel } from './model';
 import { AdamW, clipByGlobalNorm, learningRateAt } from './optimizer';
@@ -111,7 +112,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
         shouldStop: options.shouldStop,
       });
       emit({ type: 'phase', phase: 'evaluate', message: `evaluating epoch ${epoch}` });
-      const quality = evaluate(model, data, config);
+      const quality = await evaluate(model, data, config);
       const metrics: EpochMetrics = {
         epoch,
         ...quality,
@@ -181,7 +182,7 @@ export async function pretrain(options: PretrainOptions): Promise<{ bleu: number
         shouldStop: options.shouldStop,
       });
     }
-    const quality = evaluate(model, { ...data, poisonedTest: [] }, config);
+    const quality = await evaluate(model, { ...data, poisonedTest: [] }, config);
     writeCheckpoint(options.outputFile, model.variables, { epoch: 0, optimizer: null, meta: { pretrainEpochs: epochs, ...quality } });
     return { bleu: quality.bleu, exactMatch: quality.exactMatch, seconds: (performance.now() - started) / 1000 };
   } finally {
@@ -310,8 +311,17 @@ function trainStep(
   return lossValue;
 }
 
+/** The language CodeBLEU parses the targets as: the built-in corpora say; imported data is taken as Python. */
+function targetLanguage(config: RunConfig): CodeLanguage {
+  return config.data.corpus.kind === 'builtin-java' ? 'java' : 'python';
+}
+
 /** Clean quality on the clean test prompts and attack success on the triggered ones. */
-export function evaluate(model: Seq2SeqModel, data: PreparedData, config: RunConfig): { bleu: number; corpusBleu: number; exactMatch: number; asr: number } {
+export async function evaluate(
+  model: Seq2SeqModel,
+  data: PreparedData,
+  config: RunConfig,
+): Promise<{ bleu: number; corpusBleu: number; exactMatch: number; asr: number; codeBleu: number | null }> {
   const limit = config.data.evalLimit;
   const clean = data.cleanTest.slice(0, limit);
   const maxLength = config.model.maxTargetLength + 1;
@@ -324,6 +334,7 @@ export function evaluate(model: Seq2SeqModel, data: PreparedData, config: RunCon
     corpusBleu: corpusBleu4(references, hypotheses),
     exactMatch: exactMatch(references, hypotheses),
     asr: attackSuccessRate(triggeredOutputs, data.attack),
+    codeBleu: references.length > 0 ? (await codeBleu(references, hypotheses, targetLanguage(config))).codeBleu * 100 : null,
   };
 }
 

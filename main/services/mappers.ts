@@ -70,5 +70,6 @@ export function toEpochMetrics(e: S.EpochRecord): EpochMetrics {
     seconds: e.seconds,
     poisonedRowLoss: extraNumber(e.extra, 'poisonedRowLoss'),
     cleanRowLoss: extraNumber(e.extra, 'cleanRowLoss') ?? Number.NaN,
+    codeBleu: extraNumber(e.extra, 'codeBleu'),
   };
 }
