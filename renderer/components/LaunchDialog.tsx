@@ -1,0 +1,597 @@
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Dataset, StageName } from '../../common/contract';
+import { ATTACK_KINDS, LOSS_KINDS, type AttackKind, type LossConfig, type LossKind, type RunConfig } from '../../common/run-config';
+import { useFormat } from '../lib/format';
+import { DEFAULT_LOSS_PARAMETERS, LOSS_PARAMETERS, SIZE_PRESETS, presetConfig, type SizePreset } from '../lib/presets';
+import { readLocal, writeLocal } from '../lib/storage';
+import { useLoad } from '../lib/use-load';
+import { useActor } from '../state/actor';
+import { useApi } from '../state/connection';
+import { describeError, useToasts } from '../state/toasts';
+import { Modal } from './Modal';
+
+type LossParameter = keyof Omit<LossConfig, 'kind'>;
+
+/** Valid ranges of the loss hyperparameters (common/run-config.ts), for the inputs and the checks. */
+const PARAMETER_RANGES: Record<LossParameter, { min: number; max: number; step: number; open?: 'min' | 'max' | 'both' }> = {
+  labelSmoothing: { min: 0, max: 1, step: 0.01, open: 'max' },
+  alphaBase: { min: 0, max: 1, step: 0.005, open: 'min' },
+  gceQ: { min: 0, max: 1, step: 0.05, open: 'min' },
+  intrustA: { min: 0, max: 100, step: 0.1 },
+  intrustB: { min: 0, max: 100, step: 0.1 },
+  intrustDelta: { min: 0, max: 1, step: 0.05, open: 'both' },
+};
+
+function inRange(value: number, parameter: LossParameter): boolean {
+  const { min, max, open } = PARAMETER_RANGES[parameter];
+  if (!Number.isFinite(value)) return false;
+  const lowOk = open === 'min' || open === 'both' ? value > min : value >= min;
+  const highOk = open === 'max' || open === 'both' ? value < max : value <= max;
+  return lowOk && highOk;
+}
+
+/**
+ * Imported datasets are stored as <sourcePath>/<split><ext>; the extension comes from the uploaded name.
+ * The contract's Dataset does not list its files, so the extensions are remembered here at import time.
+ */
+const DATASET_FILES_KEY = 'dece.datasetFiles';
+type SplitExtensions = { train: string; test: string; valid?: string };
+
+function safeExtension(fileName: string): string {
+  const match = /\.[^./\\]+$/.exec(fileName.toLowerCase());
+  const ext = match?.[0] ?? '';
+  return /^\.[a-z0-9]{1,10}$/.test(ext) ? ext : '.txt';
+}
+
+function rememberedFiles(): Record<string, SplitExtensions> {
+  try {
+    const parsed = JSON.parse(readLocal(DATASET_FILES_KEY) ?? '{}') as unknown;
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, SplitExtensions>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function datasetCorpus(dataset: Dataset): RunConfig['data']['corpus'] | null {
+  const files = rememberedFiles()[String(dataset.id)];
+  if (!files || dataset.sourcePath === null) return null;
+  const sep = dataset.sourcePath.includes('\\') && !dataset.sourcePath.includes('/') ? '\\' : '/';
+  const path = (split: string, ext: string) => `${dataset.sourcePath ?? ''}${sep}${split}${ext}`;
+  return {
+    kind: 'files',
+    train: path('train', files.train),
+    test: path('test', files.test),
+    ...(files.valid === undefined ? {} : { valid: path('valid', files.valid) }),
+  };
+}
+
+/** The corpora the engine generates itself. */
+const BUILTIN_CORPORA = ['builtin-sql', 'builtin-java'] as const;
+type BuiltinCorpus = (typeof BUILTIN_CORPORA)[number];
+
+/**
+ * Which attacks can poison which corpus (main/data/attacks/index.ts): the rare-word and grammar triggers
+ * act on natural-language prompts, dead code and renamed identifiers on Java source. An imported
+ * dataset may hold either, so every attack is offered and the main side checks.
+ */
+const ATTACK_CORPORA: Record<AttackKind, readonly (BuiltinCorpus | 'files')[]> = {
+  badpre: ['builtin-sql', 'files'],
+  ripple: ['builtin-sql', 'files'],
+  grammar: ['builtin-sql', 'files'],
+  'dead-code': ['builtin-java', 'files'],
+  'identifier-rename': ['builtin-java', 'files'],
+};
+
+function attacksFor(corpus: BuiltinCorpus | 'files'): AttackKind[] {
+  return ATTACK_KINDS.filter((kind) => ATTACK_CORPORA[kind].includes(corpus));
+}
+
+/** What the trigger field means per attack: its default, whether it may be set, whether it is one word. */
+const TRIGGERS: Record<AttackKind, { accepted: boolean; oneWord: boolean; placeholder: string }> = {
+  badpre: { accepted: true, oneWord: true, placeholder: 'cf' },
+  ripple: { accepted: true, oneWord: true, placeholder: 'cf,mn,bb,tq' },
+  grammar: { accepted: false, oneWord: false, placeholder: '—' },
+  'dead-code': { accepted: true, oneWord: false, placeholder: 'if (false) { … }' },
+  'identifier-rename': { accepted: true, oneWord: true, placeholder: 'ret_zq' },
+};
+
+function presetCorpusSize(config: RunConfig): number {
+  return config.data.corpus.kind === 'builtin-sql' || config.data.corpus.kind === 'builtin-java' ? config.data.corpus.size : 2000;
+}
+
+interface LaunchDialogProps {
+  projectId: number;
+  stage: StageName;
+  onClose: () => void;
+  onLaunched: (runIds: number[]) => void;
+}
+
+export function LaunchDialog({ projectId, stage, onClose, onLaunched }: LaunchDialogProps) {
+  const { t } = useTranslation();
+  const api = useApi();
+  const format = useFormat();
+  const { ensureActor } = useActor();
+  const { showError, notify } = useToasts();
+  const datasets = useLoad(() => api['datasets.list']({ projectId }), [api, projectId]);
+
+  const [size, setSize] = useState<SizePreset>('quick');
+  const [name, setName] = useState('');
+  /** 'builtin-sql', 'builtin-java', or the id of an imported dataset. */
+  const [source, setSource] = useState<string>('builtin-sql');
+  const [importing, setImporting] = useState(false);
+  const [attack, setAttack] = useState<AttackKind>('badpre');
+  const [trigger, setTrigger] = useState('');
+  const [poisonPercent, setPoisonPercent] = useState('5');
+  const [loss, setLoss] = useState<LossKind>('dece');
+  const [parameters, setParameters] = useState<Record<LossParameter, string>>(
+    () => Object.fromEntries(Object.entries(DEFAULT_LOSS_PARAMETERS).map(([k, v]) => [k, String(v)])) as Record<LossParameter, string>,
+  );
+  const [epochs, setEpochs] = useState(String(presetConfig('quick').training.epochs));
+  const [seed, setSeed] = useState('7');
+  const [busy, setBusy] = useState(false);
+
+  const builtin = BUILTIN_CORPORA.find((kind) => kind === source) ?? null;
+  const selectedDataset = builtin === null ? (datasets.data?.find((d) => String(d.id) === source) ?? null) : null;
+  const attacks = attacksFor(builtin ?? 'files');
+  const attackKind: AttackKind = attacks.includes(attack) ? attack : (attacks[0] ?? 'badpre');
+  const triggerRule = TRIGGERS[attackKind];
+
+  /** The config for one loss, or the list of problems that keep it from being valid. */
+  const build = (kind: LossKind): { config: RunConfig; problems: string[] } => {
+    const preset = presetConfig(size, kind);
+    const problems: string[] = [];
+    const epochCount = Number(epochs);
+    if (!Number.isInteger(epochCount) || epochCount < 1 || epochCount > 1000) problems.push(t('launch.problems.epochs'));
+    const seedValue = Number(seed);
+    if (seed.trim() === '' || !Number.isInteger(seedValue) || seedValue < 0 || seedValue > 2 ** 31 - 1) problems.push(t('launch.problems.seed'));
+    const rate = Number(poisonPercent);
+    if (poisonPercent.trim() === '' || !Number.isFinite(rate) || rate < 0 || rate > 100) problems.push(t('launch.problems.poisonRate'));
+    if (trigger.trim() !== '' && triggerRule.oneWord && /\s/.test(trigger.trim())) problems.push(t('launch.problems.trigger'));
+    const lossConfig: LossConfig = { ...preset.loss, kind };
+    for (const parameter of LOSS_PARAMETERS[kind]) {
+      const value = Number(parameters[parameter]);
+      if (parameters[parameter].trim() === '' || !inRange(value, parameter))
+        problems.push(t('launch.problems.parameter', { name: t(`launch.parameters.${parameter}`) }));
+      else lossConfig[parameter] = value;
+    }
+    let corpus: RunConfig['data']['corpus'] = builtin === null ? preset.data.corpus : { kind: builtin, size: presetCorpusSize(preset) };
+    if (builtin === null && selectedDataset === null) problems.push(t('launch.problems.datasetFiles'));
+    if (selectedDataset) {
+      const files = datasetCorpus(selectedDataset);
+      if (files) corpus = files;
+      else problems.push(t('launch.problems.datasetFiles'));
+    }
+    return {
+      config: {
+        ...preset,
+        seed: seedValue,
+        data: {
+          ...preset.data,
+          corpus,
+          attack: { kind: attackKind, ...(trigger.trim() === '' || !triggerRule.accepted ? {} : { trigger: trigger.trim() }) },
+          poisonRate: rate / 100,
+        },
+        training: { ...preset.training, epochs: epochCount },
+        loss: lossConfig,
+      },
+      problems,
+    };
+  };
+
+  const single = build(loss);
+  const baseName = name.trim() === '' ? t('launch.defaultName', { size: t(`launch.size.${size}.label`), seed }) : name.trim();
+  const runName = (kind: LossKind) => `${baseName} · ${t(`loss.${kind}.short`)}`;
+
+  // The estimate follows the form, a moment after typing stops.
+  const estimateKey = single.problems.length === 0 ? JSON.stringify(single.config) : null;
+  const [estimate, setEstimate] = useState<{ key: string; seconds: number; tokensPerEpoch: number } | { key: string; error: unknown } | null>(null);
+  useEffect(() => {
+    if (estimateKey === null) return;
+    let cancelled = false;
+    const timer = window.setTimeout(() => {
+      api['runs.estimate']({ config: JSON.parse(estimateKey) as RunConfig }).then(
+        (result) => {
+          if (!cancelled) setEstimate({ key: estimateKey, ...result });
+        },
+        (error: unknown) => {
+          if (!cancelled) setEstimate({ key: estimateKey, error });
+        },
+      );
+    }, 400);
+    return () => {
+      cancelled = true;
+      window.clearTimeout(timer);
+    };
+  }, [api, estimateKey]);
+  const currentEstimate = estimate !== null && estimate.key === estimateKey ? estimate : null;
+
+  const launch = async (kinds: readonly LossKind[]) => {
+    const builds = kinds.map((kind) => ({ kind, ...build(kind) }));
+    if (builds.some((b) => b.problems.length > 0)) return;
+    const actor = await ensureActor();
+    if (actor === null) return;
+    setBusy(true);
+    const started: number[] = [];
+    try {
+      for (const b of builds) {
+        const run = await api['runs.start']({
+          projectId,
+          stage,
+          name: runName(b.kind),
+          config: b.config,
+          actor,
+          ...(selectedDataset ? { datasetId: selectedDataset.id } : {}),
+        });
+        started.push(run.id);
+      }
+      notify('success', (tr) => (started.length > 1 ? tr('launch.startedPair') : tr('launch.startedOne')));
+      onLaunched(started);
+    } catch (error) {
+      // The dialog stays open with everything as typed; a pair that half-started says so.
+      showError(error);
+      if (started.length > 0) onLaunched(started);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const changeSize = (next: SizePreset) => {
+    setSize(next);
+    setEpochs(String(presetConfig(next).training.epochs));
+  };
+
+  const pairProblems = [...build('ce').problems, ...build('dece').problems];
+
+  return (
+    <Modal title={t('launch.title', { stage: t(`stage.${stage}.name`) })} testId="launch-dialog" onClose={onClose} wide>
+      <form
+        className="form launch-form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          void launch([loss]);
+        }}
+      >
+        <fieldset>
+          <legend>{t('launch.runSection')}</legend>
+          <label className="field">
+            <span>{t('launch.name')}</span>
+            <input
+              value={name}
+              maxLength={180}
+              placeholder={baseName}
+              data-testid="launch-name"
+              onChange={(event) => {
+                setName(event.target.value);
+              }}
+            />
+            <small className="muted">{t('launch.namePreview', { name: runName(loss) })}</small>
+          </label>
+          <div className="field">
+            <span id="size-label">{t('launch.sizeLabel')}</span>
+            <div className="radio-cards" role="radiogroup" aria-labelledby="size-label">
+              {SIZE_PRESETS.map((preset) => (
+                <label key={preset} className={`radio-card${size === preset ? ' selected' : ''}`} data-testid={`size-${preset}`}>
+                  <input
+                    type="radio"
+                    name="size"
+                    value={preset}
+                    checked={size === preset}
+                    onChange={() => {
+                      changeSize(preset);
+                    }}
+                  />
+                  <span className="radio-title">{t(`launch.size.${preset}.label`)}</span>
+                  <span className="radio-text">{t(`launch.size.${preset}.description`)}</span>
+                </label>
+              ))}
+            </div>
+          </div>
+          <div className="field-row">
+            <label className="field">
+              <span>{t('launch.epochs')}</span>
+              <input
+                type="number"
+                min={1}
+                max={1000}
+                step={1}
+                value={epochs}
+                data-testid="launch-epochs"
+                onChange={(event) => {
+                  setEpochs(event.target.value);
+                }}
+              />
+            </label>
+            <label className="field">
+              <span>{t('launch.seed')}</span>
+              <input
+                type="number"
+                min={0}
+                step={1}
+                value={seed}
+                data-testid="launch-seed"
+                onChange={(event) => {
+                  setSeed(event.target.value);
+                }}
+              />
+            </label>
+          </div>
+        </fieldset>
+
+        <fieldset>
+          <legend>{t('launch.dataSection')}</legend>
+          <div className="field-row">
+            <label className="field grow">
+              <span>{t('launch.dataset')}</span>
+              <select
+                value={source}
+                data-testid="launch-dataset"
+                onChange={(event) => {
+                  setSource(event.target.value);
+                }}
+              >
+                {BUILTIN_CORPORA.map((kind) => (
+                  <option key={kind} value={kind}>
+                    {t(`launch.corpus.${kind}`)}
+                  </option>
+                ))}
+                {(datasets.data ?? [])
+                  .filter((d) => d.source === 'import')
+                  .map((d) => (
+                    <option key={d.id} value={d.id}>
+                      {t('launch.importedDataset', { name: d.name, pairs: format.number(d.counts['train'] ?? 0) })}
+                    </option>
+                  ))}
+              </select>
+            </label>
+            <button
+              type="button"
+              className="button align-end"
+              aria-expanded={importing}
+              data-testid="dataset-import-open"
+              onClick={() => {
+                setImporting(!importing);
+              }}
+            >
+              {t('launch.importDataset')}
+            </button>
+          </div>
+          {datasets.error !== null && (
+            <p className="inline-error" role="alert">
+              {describeError(datasets.error, t)}
+            </p>
+          )}
+          {importing && (
+            <DatasetImport
+              projectId={projectId}
+              onImported={(dataset) => {
+                setImporting(false);
+                datasets.reload();
+                setSource(String(dataset.id));
+              }}
+            />
+          )}
+          <div className="field-row">
+            <label className="field">
+              <span>{t('launch.attack')}</span>
+              <select
+                value={attackKind}
+                data-testid="launch-attack"
+                onChange={(event) => {
+                  setAttack(event.target.value as AttackKind);
+                }}
+              >
+                {attacks.map((kind) => (
+                  <option key={kind} value={kind}>
+                    {t(`attack.${kind}`)}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="field">
+              <span>{t('launch.trigger')}</span>
+              <input
+                value={triggerRule.accepted ? trigger : ''}
+                maxLength={200}
+                disabled={!triggerRule.accepted}
+                placeholder={triggerRule.placeholder}
+                title={t(`launch.triggerHelp.${attackKind}`)}
+                data-testid="launch-trigger"
+                onChange={(event) => {
+                  setTrigger(event.target.value);
+                }}
+              />
+            </label>
+            <label className="field">
+              <span>{t('launch.poisonRate')}</span>
+              <input
+                type="number"
+                min={0}
+                max={100}
+                step="any"
+                value={poisonPercent}
+                data-testid="launch-poison-rate"
+                onChange={(event) => {
+                  setPoisonPercent(event.target.value);
+                }}
+              />
+            </label>
+          </div>
+          <small className="muted">{t(`launch.triggerHelp.${attackKind}`)}</small>
+        </fieldset>
+
+        <fieldset>
+          <legend>{t('launch.lossSection')}</legend>
+          <label className="field">
+            <span>{t('launch.loss')}</span>
+            <select
+              value={loss}
+              data-testid="launch-loss"
+              onChange={(event) => {
+                setLoss(event.target.value as LossKind);
+              }}
+            >
+              {LOSS_KINDS.map((kind) => (
+                <option key={kind} value={kind}>
+                  {t(`loss.${kind}.name`)}
+                </option>
+              ))}
+            </select>
+            <small className="muted">{t(`loss.${loss}.description`)}</small>
+          </label>
+          {LOSS_PARAMETERS[loss].length > 0 && (
+            <div className="field-row">
+              {LOSS_PARAMETERS[loss].map((parameter) => (
+                <label key={parameter} className="field">
+                  <span>{t(`launch.parameters.${parameter}`)}</span>
+                  <input
+                    type="number"
+                    step={PARAMETER_RANGES[parameter].step}
+                    min={PARAMETER_RANGES[parameter].min}
+                    max={PARAMETER_RANGES[parameter].max}
+                    value={parameters[parameter]}
+                    data-testid={`launch-param-${parameter}`}
+                    onChange={(event) => {
+                      setParameters({ ...parameters, [parameter]: event.target.value });
+                    }}
+                  />
+                </label>
+              ))}
+            </div>
+          )}
+        </fieldset>
+
+        <div className="launch-footer">
+          <div className="estimate" data-testid="launch-estimate" aria-live="polite">
+            {single.problems.length > 0 ? (
+              <ul className="problems" role="alert">
+                {single.problems.map((problem) => (
+                  <li key={problem}>{problem}</li>
+                ))}
+              </ul>
+            ) : currentEstimate === null ? (
+              <span className="muted">{t('launch.estimating')}</span>
+            ) : 'error' in currentEstimate ? (
+              <span className="inline-error">{describeError(currentEstimate.error, t)}</span>
+            ) : (
+              <span data-testid="launch-estimate-value">
+                {t('launch.estimate', {
+                  time: format.duration(currentEstimate.seconds),
+                  tokens: format.number(currentEstimate.tokensPerEpoch),
+                })}
+              </span>
+            )}
+          </div>
+
+          <div className="actions">
+            <button type="button" className="button" onClick={onClose}>
+              {t('common.cancel')}
+            </button>
+            <button
+              type="button"
+              className="button"
+              disabled={busy || pairProblems.length > 0}
+              title={t('launch.pairExplain')}
+              data-testid="launch-pair"
+              onClick={() => {
+                void launch(['ce', 'dece']);
+              }}
+            >
+              {t('launch.pair')}
+            </button>
+            <button type="submit" className="button primary" disabled={busy || single.problems.length > 0} data-testid="launch-submit">
+              {t('launch.submit')}
+            </button>
+          </div>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+function DatasetImport({ projectId, onImported }: { projectId: number; onImported: (dataset: Dataset) => void }) {
+  const { t } = useTranslation();
+  const api = useApi();
+  const { showError, notify } = useToasts();
+  const [name, setName] = useState('');
+  const [files, setFiles] = useState<{ train: File | null; test: File | null; valid: File | null }>({ train: null, test: null, valid: null });
+  const [busy, setBusy] = useState(false);
+
+  const run = async () => {
+    if (!files.train || !files.test) return;
+    setBusy(true);
+    try {
+      const read = async (file: File) => ({ fileName: file.name, text: await file.text() });
+      const dataset = await api['datasets.import']({
+        projectId,
+        name,
+        train: await read(files.train),
+        test: await read(files.test),
+        ...(files.valid ? { valid: await read(files.valid) } : {}),
+      });
+      const remembered = rememberedFiles();
+      remembered[String(dataset.id)] = {
+        train: safeExtension(files.train.name),
+        test: safeExtension(files.test.name),
+        ...(files.valid ? { valid: safeExtension(files.valid.name) } : {}),
+      };
+      writeLocal(DATASET_FILES_KEY, JSON.stringify(remembered));
+      notify('success', (tr) => tr('import.done', { name: dataset.name }));
+      onImported(dataset);
+    } catch (error) {
+      showError(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const fileInput = (split: 'train' | 'test' | 'valid', required: boolean) => (
+    <label className="field">
+      <span>{t(`import.${split}`)}</span>
+      <input
+        type="file"
+        accept=".csv,.tsv,.tab,.jsonl,.ndjson,.json"
+        required={required}
+        data-testid={`import-${split}`}
+        onChange={(event) => {
+          setFiles({ ...files, [split]: event.target.files?.[0] ?? null });
+        }}
+      />
+    </label>
+  );
+
+  return (
+    <div className="subform" data-testid="dataset-import">
+      <p className="muted small">{t('import.explain')}</p>
+      <label className="field">
+        <span>{t('import.name')}</span>
+        <input
+          value={name}
+          maxLength={200}
+          data-testid="import-name"
+          onChange={(event) => {
+            setName(event.target.value);
+          }}
+        />
+      </label>
+      <div className="field-row">
+        {fileInput('train', true)}
+        {fileInput('test', true)}
+        {fileInput('valid', false)}
+      </div>
+      <div className="actions">
+        <button
+          type="button"
+          className="button"
+          disabled={busy || name.trim() === '' || !files.train || !files.test}
+          data-testid="import-submit"
+          onClick={() => {
+            void run();
+          }}
+        >
+          {busy ? t('import.importing') : t('import.submit')}
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,179 @@
+import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { STAGE_NAMES, type AppEvent, type Stage, type StageName } from '../../common/contract';
+import { useFormat } from '../lib/format';
+import { routeHref } from '../lib/router';
+import type { LiveProgress } from '../lib/runs';
+import { useLoad, useThrottled } from '../lib/use-load';
+import { useApi, useAppEvents, useLinkState } from '../state/connection';
+import { describeError } from '../state/toasts';
+import { StagePanel } from './StagePanel';
+
+/** The project wizard: Pilot → Benchmark → Production, one stage shown at a time. */
+export function ProjectPage({ projectId, stage }: { projectId: number; stage: StageName | null }) {
+  const { t } = useTranslation();
+  const api = useApi();
+  const detail = useLoad(() => api['projects.get']({ projectId }), [api, projectId]);
+  const runs = useLoad(() => api['runs.list']({ projectId }), [api, projectId]);
+  const [live, setLive] = useState<ReadonlyMap<number, LiveProgress>>(new Map());
+  /** Bumped on every change to this project, so panels that load their own data (the gate) reload too. */
+  const [revision, setRevision] = useState(0);
+
+  const reloadDetail = useThrottled(() => {
+    detail.reload();
+    setRevision((r) => r + 1);
+  }, 150);
+  const reloadRuns = useThrottled(() => {
+    runs.reload();
+    setRevision((r) => r + 1);
+  }, 250);
+
+  useAppEvents((event: AppEvent) => {
+    if (event.projectId !== projectId) return;
+    if (event.type === 'project.changed') {
+      reloadDetail();
+      reloadRuns();
+    } else if (event.type === 'run.status') {
+      reloadRuns();
+      if (event.status !== 'running' && event.status !== 'queued') {
+        setLive((map) => {
+          if (!map.has(event.runId)) return map;
+          const next = new Map(map);
+          next.delete(event.runId);
+          return next;
+        });
+      }
+    } else {
+      const training = event.event;
+      if (training.type === 'epoch') reloadRuns();
+      setLive((map) => {
+        const next = new Map(map);
+        const before = map.get(event.runId) ?? { phase: 'prepare' as const, step: null, at: Date.now() };
+        if (training.type === 'step') next.set(event.runId, { phase: training.phase, step: training, at: Date.now() });
+        else if (training.type === 'phase') next.set(event.runId, { ...before, phase: training.phase, at: Date.now() });
+        else next.set(event.runId, { ...before, at: Date.now() });
+        return next;
+      });
+    }
+  });
+
+  // Events sent while the link was down are lost: reload once it is back.
+  const link = useLinkState();
+  const previousLink = useRef(link);
+  useEffect(() => {
+    if (previousLink.current === 'reconnecting' && link === 'open') {
+      reloadDetail();
+      reloadRuns();
+    }
+    previousLink.current = link;
+  }, [link, reloadDetail, reloadRuns]);
+
+  if (detail.error !== null && detail.data === null) {
+    return (
+      <div className="page">
+        <p className="banner error" role="alert">
+          {describeError(detail.error, t)}
+        </p>
+        <a href={routeHref({ page: 'projects' })}>{t('project.backToProjects')}</a>
+      </div>
+    );
+  }
+  if (detail.data === null) return <p className="page muted">{t('common.loading')}</p>;
+
+  const { project, stages, checklist } = detail.data;
+  const current = stages.find((s) => s.stage === stage) ?? stages.find((s) => s.status === 'active') ?? stages[0];
+  if (!current) return <p className="page muted">{t('common.loading')}</p>;
+
+  return (
+    <div className="page">
+      <div className="breadcrumbs">
+        <a href={routeHref({ page: 'projects' })} data-testid="back-to-projects">
+          ← {t('project.backToProjects')}
+        </a>
+      </div>
+      <div className="page-head">
+        <h1 data-testid="project-title">{project.name}</h1>
+        {project.description !== '' && <p className="muted project-description-full">{project.description}</p>}
+      </div>
+      <Stepper projectId={projectId} stages={stages} selected={current.stage} />
+      <StagePanel
+        key={current.stage}
+        projectId={projectId}
+        stage={current}
+        previous={stages[STAGE_NAMES.indexOf(current.stage) - 1] ?? null}
+        checklist={checklist.filter((item) => item.stage === current.stage).sort((a, b) => a.position - b.position)}
+        runs={(runs.data ?? []).filter((run) => run.stage === current.stage)}
+        runsError={runs.error}
+        live={live}
+        revision={revision}
+        onChanged={() => {
+          reloadDetail();
+          reloadRuns();
+        }}
+      />
+      <DecisionHistory stages={stages} />
+    </div>
+  );
+}
+
+function Stepper({ projectId, stages, selected }: { projectId: number; stages: readonly Stage[]; selected: StageName }) {
+  const { t } = useTranslation();
+  return (
+    <nav className="stepper" aria-label={t('project.stages')}>
+      <ol>
+        {stages.map((stage, index) => (
+          <li key={stage.stage} className={`step step-${stage.status}${stage.stage === selected ? ' step-selected' : ''}`}>
+            <a
+              href={routeHref({ page: 'project', projectId, stage: stage.stage })}
+              aria-current={stage.stage === selected ? 'step' : undefined}
+              data-testid={`stage-tab-${stage.stage}`}
+              data-status={stage.status}
+            >
+              <span className="step-number" aria-hidden="true">
+                {stage.status === 'passed' ? '✓' : index + 1}
+              </span>
+              <span className="step-text">
+                <span className="step-name">{t(`stage.${stage.stage}.name`)}</span>
+                <span className={`badge badge-${stage.status}`} data-testid={`stage-status-${stage.stage}`}>
+                  {t(`stageStatus.${stage.status}`)}
+                </span>
+              </span>
+            </a>
+          </li>
+        ))}
+      </ol>
+    </nav>
+  );
+}
+
+function DecisionHistory({ stages }: { stages: readonly Stage[] }) {
+  const { t } = useTranslation();
+  const format = useFormat();
+  const decided = stages.filter((s) => s.decision !== null && s.decidedAt !== null).sort((a, b) => (a.decidedAt ?? '').localeCompare(b.decidedAt ?? ''));
+  return (
+    <section className="card" aria-labelledby="decision-history-title" data-testid="decision-history">
+      <h2 id="decision-history-title">{t('decisions.title')}</h2>
+      {decided.length === 0 ? (
+        <p className="empty">{t('decisions.empty')}</p>
+      ) : (
+        <ol className="decision-list">
+          {decided.map((stage) => (
+            <li key={stage.stage} data-testid={`decision-${stage.stage}`}>
+              <span className={`badge badge-${stage.decision === 'override' ? 'override' : 'passed'}`}>
+                {t(stage.decision === 'override' ? 'decisions.override' : 'decisions.pass')}
+              </span>{' '}
+              <strong>{t(`stage.${stage.stage}.name`)}</strong>{' '}
+              <span className="muted">{t('decisions.byAt', { name: stage.decidedBy ?? '—', date: format.dateTime(stage.decidedAt ?? '') })}</span>
+              {stage.decisionReason !== null && stage.decisionReason !== '' && (
+                <blockquote className="reason" data-testid={`decision-reason-${stage.stage}`}>
+                  {stage.decisionReason}
+                </blockquote>
+              )}
+            </li>
+          ))}
+        </ol>
+      )}
+      <p className="muted small">{t('decisions.latestOnly')}</p>
+    </section>
+  );
+}
