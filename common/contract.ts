@@ -14,6 +14,8 @@ export const STAGE_STATUSES = ['locked', 'active', 'passed'] as const;
 export const RUN_STATUSES = ['queued', 'running', 'finished', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
+export const REPORT_FORMATS = ['pdf', 'pptx', 'md', 'html', 'csv'] as const;
+
 const Id = z.int().min(1);
 const Timestamp = z.string();
 /** Names and free text typed by people: bounded, never interpreted as markup. */
@@ -182,6 +184,11 @@ export const contract = {
   'runs.list': { input: ProjectRef.extend({ stage: z.enum(STAGE_NAMES).optional() }), output: z.array(RunSummarySchema) },
   'runs.get': { input: z.object({ runId: Id }), output: RunDetailSchema },
   'runs.exportCsv': { input: ProjectRef, output: z.object({ fileName: z.string(), csv: z.string() }) },
+  /** The meeting report from what the store holds; bytes as base64 so both transports carry binary formats. */
+  'reports.generate': {
+    input: ProjectRef.extend({ format: z.enum(REPORT_FORMATS), lang: z.enum(['en', 'ja']) }),
+    output: z.object({ fileName: z.string(), mime: z.string(), base64: z.string() }),
+  },
 } as const;
 
 export type Contract = typeof contract;

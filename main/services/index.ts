@@ -5,6 +5,7 @@ import type { Store } from '../store/index';
 import { importUploads } from './datasets';
 import { toApiError, notFound } from './errors';
 import { createEstimator, type Estimator } from './estimate';
+import { generateReport } from '../reports';
 import { toCsv } from './csv';
 import { evaluateGate, type GateRun } from './gate';
 import { toChecklistItem, toDataset, toEpochMetrics, toProject, toRun, toStage } from './mappers';
@@ -241,6 +242,15 @@ export function createServices(options: ServicesOptions): Handlers {
       });
       const slug = project.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || `project-${projectId}`;
       return Promise.resolve({ fileName: `dece-pilot-${slug}-runs.csv`, csv: toCsv(header, rows) });
+    },
+    'reports.generate': async ({ projectId, format, lang }) => {
+      requireProject(projectId);
+      const report = await generateReport(store, projectId, { format, lang });
+      return {
+        fileName: `dece-report-${projectId}-${lang}.${report.extension}`,
+        mime: report.mime,
+        base64: Buffer.from(report.bytes).toString('base64'),
+      };
     },
   };
 

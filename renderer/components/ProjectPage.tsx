@@ -94,6 +94,7 @@ export function ProjectPage({ projectId, stage }: { projectId: number; stage: St
       <div className="page-head">
         <h1 data-testid="project-title">{project.name}</h1>
         {project.description !== '' && <p className="muted project-description-full">{project.description}</p>}
+        <ReportButton projectId={projectId} />
       </div>
       <Stepper projectId={projectId} stages={stages} selected={current.stage} />
       <StagePanel
@@ -112,6 +113,77 @@ export function ProjectPage({ projectId, stage }: { projectId: number; stage: St
         }}
       />
       <DecisionHistory stages={stages} />
+    </div>
+  );
+}
+
+const REPORT_FORMATS = ['pdf', 'pptx', 'md', 'html', 'csv'] as const;
+
+/** One click from what the store holds to the report management reads; the language is the report's own. */
+function ReportButton({ projectId }: { projectId: number }) {
+  const { t, i18n } = useTranslation();
+  const api = useApi();
+  const [format, setFormat] = useState<(typeof REPORT_FORMATS)[number]>('pdf');
+  const [lang, setLang] = useState<'en' | 'ja'>(i18n.language === 'ja' ? 'ja' : 'en');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const generate = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const report = await api['reports.generate']({ projectId, format, lang });
+      const bytes = Uint8Array.from(atob(report.base64), (c) => c.charCodeAt(0));
+      const url = URL.createObjectURL(new Blob([bytes], { type: report.mime }));
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = report.fileName;
+      document.body.append(link);
+      link.click();
+      link.remove();
+      window.setTimeout(() => {
+        URL.revokeObjectURL(url);
+      }, 1000);
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="report-bar" role="group" aria-label={t('project.report')}>
+      <label>
+        {t('project.reportFormat')}{' '}
+        <select data-testid="report-format" value={format} onChange={(e) => { setFormat(e.target.value as (typeof REPORT_FORMATS)[number]); }}>
+          {REPORT_FORMATS.map((f) => (
+            <option key={f} value={f}>
+              {f.toUpperCase()}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t('project.reportLanguage')}{' '}
+        <select data-testid="report-lang" value={lang} onChange={(e) => { setLang(e.target.value === 'ja' ? 'ja' : 'en'); }}>
+          <option value="en">English</option>
+          <option value="ja">日本語</option>
+        </select>
+      </label>
+      <button
+        type="button"
+        className="button"
+        disabled={busy}
+        data-testid="download-report"
+        onClick={() => {
+          void generate();
+        }}
+      >
+        {busy ? t('project.generating') : t('project.downloadReport')}
+      </button>
+      {error !== null && (
+        <span className="inline-error" role="alert">
+          {describeError(error, t)}
+        </span>
+      )}
     </div>
   );
 }

@@ -60,6 +60,11 @@ export const en = {
   project: {
     backToProjects: 'All projects',
     stages: 'Adoption stages',
+    report: 'Meeting report',
+    reportFormat: 'Format',
+    reportLanguage: 'Report language',
+    downloadReport: 'Download report',
+    generating: 'Generating…',
   },
   stage: {
     pilot: {

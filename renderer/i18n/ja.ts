@@ -59,6 +59,11 @@ export const ja: Messages = {
   project: {
     backToProjects: 'プロジェクト一覧',
     stages: '導入ステージ',
+    report: '会議用レポート',
+    reportFormat: '形式',
+    reportLanguage: 'レポートの言語',
+    downloadReport: 'レポートをダウンロード',
+    generating: '作成中…',
   },
   stage: {
     pilot: {

@@ -283,6 +283,15 @@ describe.skipIf(!haveChromium)('browser mode, end to end', () => {
     expect(csv.split('\n').filter((line) => /,(ce|dece),finished,/.test(line))).toHaveLength(4);
     await shot('07-runs-finished');
 
+    // One click: the meeting report from what the store holds, in the report's own language.
+    await project.reportFormat.selectOption('md');
+    await project.reportLang.selectOption('ja');
+    const [reportDownload] = await Promise.all([page.waitForEvent('download'), project.downloadReport.click()]);
+    expect(reportDownload.suggestedFilename()).toMatch(/-ja\.md$/);
+    const reportText = readFileSync(await reportDownload.path(), 'utf8');
+    expect(reportText).toContain('DeCE');
+    expect(reportText).toMatch(/[\u3040-\u30ff]/);
+
     // The gate: thresholds a smoke-test run can meet, then pass.
     await project.setThresholds({ maxAsr: 100, maxBleuDrop: 100, minRunsPerLoss: 1 });
     await page.locator('[data-testid="gate"][data-can-pass="true"]').waitFor();

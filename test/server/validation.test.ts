@@ -46,6 +46,7 @@ const VALID: { [M in MethodName]: MethodInput<M> } = {
   'runs.list': { projectId: 1, stage: 'pilot' },
   'runs.get': { runId: 1 },
   'runs.exportCsv': { projectId: 1 },
+  'reports.generate': { projectId: 1, format: 'pdf', lang: 'en' },
 };
 
 function wrongType(value: unknown): unknown {

@@ -12,6 +12,9 @@ export class ProjectPage {
   readonly checklistAdd: Locator;
   readonly launchOpen: Locator;
   readonly exportCsv: Locator;
+  readonly reportFormat: Locator;
+  readonly reportLang: Locator;
+  readonly downloadReport: Locator;
   readonly runRows: Locator;
   readonly liveRuns: Locator;
   readonly charts: Locator;
@@ -37,6 +40,9 @@ export class ProjectPage {
     this.checklistAdd = page.getByTestId('checklist-add');
     this.launchOpen = page.getByTestId('launch-open');
     this.exportCsv = page.getByTestId('export-csv');
+    this.reportFormat = page.getByTestId('report-format');
+    this.reportLang = page.getByTestId('report-lang');
+    this.downloadReport = page.getByTestId('download-report');
     this.runRows = page.getByTestId('run-row');
     this.liveRuns = page.getByTestId('live-runs');
     this.charts = page.getByTestId('run-charts');
