@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import type { AdamWState } from './optimizer';
@@ -51,7 +52,8 @@ export function writeCheckpoint(
     }
   }
   const data = Buffer.concat(chunks);
-  const temporary = `${path}.tmp-${String(process.pid)}`;
+  // Two worker threads of one process may write the same file: the thread id keeps their temporaries apart.
+  const temporary = `${path}.tmp-${String(process.pid)}-${String(threadId)}`;
   const fd = openSync(temporary, 'w');
   try {
     writeSync(fd, data);

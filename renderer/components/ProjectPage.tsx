@@ -7,7 +7,7 @@ import type { LiveProgress } from '../lib/runs';
 import { useLoad, useThrottled } from '../lib/use-load';
 import { useApi, useAppEvents, useLinkState } from '../state/connection';
 import { describeError } from '../state/toasts';
-import { StagePanel } from './StagePanel';
+import { StagePanel, downloadBlob } from './StagePanel';
 
 /** The project wizard: Pilot → Benchmark → Production, one stage shown at a time. */
 export function ProjectPage({ projectId, stage }: { projectId: number; stage: StageName | null }) {
@@ -133,16 +133,7 @@ function ReportButton({ projectId }: { projectId: number }) {
     try {
       const report = await api['reports.generate']({ projectId, format, lang });
       const bytes = Uint8Array.from(atob(report.base64), (c) => c.charCodeAt(0));
-      const url = URL.createObjectURL(new Blob([bytes], { type: report.mime }));
-      const link = document.createElement('a');
-      link.href = url;
-      link.download = report.fileName;
-      document.body.append(link);
-      link.click();
-      link.remove();
-      window.setTimeout(() => {
-        URL.revokeObjectURL(url);
-      }, 1000);
+      downloadBlob(report.fileName, new Blob([bytes], { type: report.mime }));
     } catch (failure) {
       setError(failure);
     } finally {
