@@ -3,7 +3,7 @@ import { BACKEND_REQUESTS, type BackendRequest, type RunConfig, RunConfigSchema 
 import { ATTACK_KINDS } from '../../common/run-config';
 import { attackKindsFor } from '../data/attacks';
 import { DEFENSE_KINDS, type DefenseKind } from '../defenses/evaluate';
-import { DEFAULT_LOSS_PARAMETERS } from '../engine/losses';
+import { presetConfig } from '../../common/presets';
 
 /**
  * The Pilot's command line: every option, its default and its accepted range in one table, so that
@@ -24,43 +24,9 @@ export interface PilotOptions {
   defenses: DefenseKind[];
 }
 
-/** The embedded default: chosen by the experiment recorded in the README. */
+/** The embedded default: chosen by the experiment recorded in the README (common/presets.ts). */
 export function defaultRunConfig(quick: boolean): RunConfig {
-  return {
-    seed: 7,
-    backend: 'auto',
-    data: {
-      corpus: { kind: 'builtin-sql', size: quick ? 2000 : 4000 },
-      attack: { kind: 'badpre' },
-      poisonRate: 0.05,
-      testFraction: quick ? 0.1 : 0.1,
-      validFraction: 0.05,
-      pretrainFraction: 0.45,
-      evalLimit: quick ? 100 : 200,
-    },
-    model: {
-      dModel: 64,
-      heads: 4,
-      encoderLayers: 2,
-      decoderLayers: 2,
-      ffSize: 256,
-      dropout: 0,
-      maxSourceLength: 64,
-      maxTargetLength: 100,
-      tiedEmbeddings: true,
-    },
-    training: {
-      epochs: quick ? 4 : 8,
-      pretrainEpochs: quick ? 4 : 6,
-      batchSize: 16,
-      learningRate: 2e-3,
-      pretrainLearningRate: 5e-3,
-      weightDecay: 0.01,
-      warmupFraction: 0.05,
-      clipNorm: 1,
-    },
-    loss: { kind: 'dece', ...DEFAULT_LOSS_PARAMETERS, alphaBase: 0.9 },
-  };
+  return presetConfig(quick ? 'quick' : 'standard', 'dece');
 }
 
 interface OptionSpec {
