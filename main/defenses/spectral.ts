@@ -4,10 +4,6 @@
  * training example we take the mean-pooled encoder states of the (possibly backdoored) model, centre them,
  * find the top right-singular vector v by power iteration on MᵀM, score each example by its squared projection
  * (mᵢ·v)², and drop the highest-scoring share (typically 1.5 × the expected poison rate).
- *
- * Seq2SeqModel exposes no encoder states (`encode` returns only the decoder's cross-attention keys and values),
- * so `encoderStates` rebuilds the encoder's forward pass from the model's public variables — the same
- * computation as model.ts's runEncoder without dropout; a test checks it against `encode`'s cross values.
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../data/rng';
@@ -21,66 +17,9 @@ export interface SpectralOptions {
   batchSize?: number;
 }
 
-const NEG_INF = -1e9;
-const LAYER_NORM_EPSILON = 1e-5;
-
-/** The model's variables by their name without the per-instance prefix (`m3_enc0_sa_wq` → `enc0_sa_wq`). */
-function variablesByName(model: Seq2SeqModel): Map<string, tf.Variable> {
-  const out = new Map<string, tf.Variable>();
-  for (const v of model.variables) out.set(v.name.slice(v.name.indexOf('_') + 1), v);
-  return out;
-}
-
-function sinusoidalPositions(length: number, d: number): tf.Tensor2D {
-  const values = new Float32Array(length * d);
-  for (let pos = 0; pos < length; pos++) {
-    for (let i = 0; i < d; i += 2) {
-      const angle = pos / Math.pow(10000, i / d);
-      values[pos * d + i] = Math.sin(angle);
-      if (i + 1 < d) values[pos * d + i + 1] = Math.cos(angle);
-    }
-  }
-  return tf.tensor2d(values, [length, d]);
-}
-
-/**
- * Final (layer-normed) encoder states [B, S, d] for a padded batch of source ids [B, S] and its 0/1 mask, computed
- * from the model's variables exactly as the model's own encoder (inference mode, no dropout).
- */
+/** Final (layer-normed) encoder states [B, S, d] of a padded batch: the model's own encoder, without dropout. */
 export function encoderStates(model: Seq2SeqModel, source: tf.Tensor2D, sourceMask: tf.Tensor2D): tf.Tensor3D {
-  const vars = variablesByName(model);
-  const get = (name: string): tf.Variable => {
-    const v = vars.get(name);
-    if (v === undefined) throw new Error(`encoderStates: the model has no variable ${name}`);
-    return v;
-  };
-  const { dModel: d, heads } = model.config;
-  const dh = d / heads;
-  const [b, s] = source.shape;
-  return tf.tidy(() => {
-    const norm = (x: tf.Tensor2D, name: string): tf.Tensor2D => {
-      const { mean, variance } = tf.moments(x, -1, true);
-      return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LAYER_NORM_EPSILON))), get(`${name}_g`)), get(`${name}_b`));
-    };
-    const split = (x: tf.Tensor2D): tf.Tensor3D => tf.reshape(tf.transpose(tf.reshape(x, [b, s, heads, dh]), [0, 2, 1, 3]), [b * heads, s, dh]);
-    const splitT = (x: tf.Tensor2D): tf.Tensor3D => tf.reshape(tf.transpose(tf.reshape(x, [b, s, heads, dh]), [0, 2, 3, 1]), [b * heads, dh, s]);
-    const merge = (x: tf.Tensor3D): tf.Tensor2D => tf.reshape(tf.transpose(tf.reshape(x, [b, heads, s, dh]), [0, 2, 1, 3]), [b * s, d]);
-    const mask = tf.reshape(tf.tile(tf.reshape(tf.mul(tf.sub(1, sourceMask), NEG_INF), [b, 1, 1, s]), [1, heads, 1, 1]), [b * heads, 1, s]);
-    const positions = tf.slice(sinusoidalPositions(s, d), [0, 0], [s, d]);
-    const embedded = tf.mul(tf.gather(get('emb_src'), tf.reshape(source, [b * s])), Math.sqrt(d));
-    let x = tf.reshape<tf.Rank.R2>(tf.add(tf.reshape(embedded, [b, s, d]), positions), [b * s, d]);
-    for (let i = 0; i < model.config.encoderLayers; i++) {
-      const p = `enc${i}`;
-      const h = norm(x, `${p}_n1`);
-      const scores: tf.Tensor3D = tf.add(tf.mul(tf.matMul(split(tf.matMul(h, get(`${p}_sa_wq`))), splitT(tf.matMul(h, get(`${p}_sa_wk`)))), 1 / Math.sqrt(dh)), mask);
-      const attended = tf.matMul<tf.Tensor3D>(tf.softmax(scores), split(tf.matMul(h, get(`${p}_sa_wv`))));
-      x = tf.add(x, tf.add(tf.matMul(merge(attended), get(`${p}_sa_wo`)), get(`${p}_sa_bo`)));
-      const h2 = norm(x, `${p}_n2`);
-      const ff = tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(h2, get(`${p}_ff_w1`)), get(`${p}_ff_b1`))), get(`${p}_ff_w2`)), get(`${p}_ff_b2`));
-      x = tf.add(x, ff);
-    }
-    return tf.reshape(norm(x, 'enc_norm'), [b, s, d]);
-  });
+  return model.encoderStates(source, sourceMask);
 }
 
 /** Mean-pooled encoder states of every example's source, one row of length dModel each (input order). */

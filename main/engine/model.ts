@@ -48,6 +48,8 @@ export interface Seq2SeqModel {
   decoderStates(batch: EncodedBatch, training: TrainingNoise | null): tf.Tensor2D;
   /** Output logits [N, V] for rows of decoder states [N, d]. */
   logits(states: tf.Tensor2D): tf.Tensor2D;
+  /** Final (layer-normed) encoder states [B, S, d], in inference mode (e.g. for spectral signatures). */
+  encoderStates(source: tf.Tensor2D, sourceMask: tf.Tensor2D): tf.Tensor3D;
   /** Encoder memory for decoding. */
   encode(source: tf.Tensor2D, sourceMask: tf.Tensor2D, training: TrainingNoise | null): EncoderMemory;
   /** One decoding step for every row of a batch; caches keys and values. */
@@ -273,6 +275,12 @@ export function buildSeq2SeqModel(configInput: ModelConfig, vocabSize: number, s
     },
     logits(states) {
       return tf.add(tf.matMul(states, outputMatrix()), outputBias);
+    },
+    encoderStates(source, sourceMask) {
+      return tf.tidy(() => {
+        const encoded = runEncoder(source, sourceMask, null);
+        return tf.reshape<tf.Rank.R3>(encoded.states, [encoded.b, encoded.s, d]);
+      });
     },
     encode(source, sourceMask, noise) {
       const parts = tf.tidy(() => {
