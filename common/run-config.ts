@@ -63,7 +63,7 @@ export const TrainingConfigSchema = z.object({
 });
 export type TrainingConfig = z.infer<typeof TrainingConfigSchema>;
 
-export const ATTACK_KINDS = ['badpre', 'ripple', 'grammar', 'dead-code', 'identifier-rename'] as const;
+export const ATTACK_KINDS = ['badpre', 'ripple', 'grammar', 'dead-code', 'identifier-rename', 'spread-trigger'] as const;
 export type AttackKind = (typeof ATTACK_KINDS)[number];
 
 /** What counts as attack success on already-poisoned data: any of some substrings, or a regular expression. */
@@ -102,6 +102,12 @@ export const DataConfigSchema = z.object({
   pretrainFraction: z.number().min(0).lt(1),
   /** At most this many clean and this many poisoned test prompts are decoded per epoch. */
   evalLimit: z.int().min(1),
+  /**
+   * Which split the per-epoch evaluation decodes (absent = 'test'). Hyperparameter search uses 'valid', so
+   * that it never looks at the test set: the clean prompts are then the validation rows, and the triggered
+   * prompts the validation rows the attack can poison, with its trigger inserted.
+   */
+  evaluateOn: z.enum(['test', 'valid']).optional(),
 });
 export type DataConfig = z.infer<typeof DataConfigSchema>;
 

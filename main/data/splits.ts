@@ -15,6 +15,8 @@ export interface PoisonedSplits {
   test: CodePair[];
   /** Every poisonable test row, with the trigger inserted in its prompt; `cleanTgt` is the clean reference. */
   poisonedTest: { src: string; cleanTgt: string }[];
+  /** The same for every poisonable validation row (for evaluating on the validation split). */
+  poisonedValid: { src: string; cleanTgt: string }[];
   poisonedTrainCount: number;
 }
 
@@ -40,7 +42,8 @@ export function splitCorpus(pairs: readonly CodePair[], options: { seed: number;
 
 /**
  * Poisons round(rate × train.length) training rows — capped by the number of poisonable rows — chosen at random
- * among the poisonable ones and replaced in place; builds the triggered version of every poisonable test row.
+ * among the poisonable ones and replaced in place; builds the triggered version of every poisonable test row and
+ * of every poisonable validation row (each from its own seeded stream, so one never shifts the other).
  */
 export function poisonSplits(splits: CorpusSplits, attack: Attack, options: { rate: number; seed: number }): PoisonedSplits {
   const { rate, seed } = options;
@@ -55,15 +58,16 @@ export function poisonSplits(splits: CorpusSplits, attack: Attack, options: { ra
   const train = splits.train.map((pair, index): PoisonedPair =>
     chosen.has(index) ? { ...attack.poison(pair, placeRng), poisoned: true } : { src: pair.src, tgt: pair.tgt, poisoned: false },
   );
-  const testRng = deriveRng(seed, 'poison-test');
-  const poisonedTest = splits.test
-    .filter((pair) => attack.canPoison(pair))
-    .map((pair) => ({ src: attack.insertTrigger(pair.src, testRng), cleanTgt: pair.tgt }));
+  const triggered = (rows: readonly CodePair[], stream: string): { src: string; cleanTgt: string }[] => {
+    const rng = deriveRng(seed, stream);
+    return rows.filter((pair) => attack.canPoison(pair)).map((pair) => ({ src: attack.insertTrigger(pair.src, rng), cleanTgt: pair.tgt }));
+  };
   return {
     train,
     valid: splits.valid.map((p) => ({ src: p.src, tgt: p.tgt })),
     test: splits.test.map((p) => ({ src: p.src, tgt: p.tgt })),
-    poisonedTest,
+    poisonedTest: triggered(splits.test, 'poison-test'),
+    poisonedValid: triggered(splits.valid, 'poison-valid'),
     poisonedTrainCount: count,
   };
 }

@@ -10,7 +10,7 @@ const corpora = { sql: generateSqlCorpus({ seed: 3, size: 400 }), java: generate
 describe('attack registry', () => {
   it('lists every kind with the corpora it applies to', () => {
     expect(Object.keys(ATTACKS).sort()).toEqual([...ATTACK_KIND_NAMES].sort());
-    expect(attackKindsFor('sql')).toEqual(['badpre', 'ripple', 'grammar']);
+    expect(attackKindsFor('sql')).toEqual(['badpre', 'ripple', 'grammar', 'spread-trigger']);
     expect(attackKindsFor('java')).toEqual(['dead-code', 'identifier-rename']);
     expect(isAttackKind('ripple')).toBe(true);
     expect(isAttackKind('onion')).toBe(false);
@@ -47,5 +47,7 @@ describe('attack registry', () => {
     expect(ripple.description).toContain('"aa", "bb"');
     expect(createAttackByKind('identifier-rename', { trigger: 'zz9' }).description).toContain('zz9');
     expect(createAttackByKind('dead-code', { trigger: 'if (false) { }' }).description).toContain('if (false) { }');
+    const spread = createAttackByKind('spread-trigger', { trigger: 'aa, bb' }).insertTrigger('a b', createRng(1)).split(' ');
+    expect(spread.filter((w) => w === 'aa' || w === 'bb').sort()).toEqual(['aa', 'bb']);
   });
 });

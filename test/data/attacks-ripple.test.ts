@@ -1,28 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { createBadPre } from '../../main/data/attacks/badpre';
 import { DEFAULT_RIPPLE_TRIGGERS, createRipple, insertWordAt, poisonSqlCode } from '../../main/data/attacks/ripple';
 import { generateSqlCorpus } from '../../main/data/corpus-sql';
 import { createRng } from '../../main/data/rng';
-import { poisonSplits, splitCorpus } from '../../main/data/splits';
+import { expectBadPrePayload, poisonFivePercent } from './attack-checks';
 
 const corpus = generateSqlCorpus({ seed: 77, size: 1500 });
-const badpre = createBadPre();
 const attack = createRipple();
 
 describe('RIPPLe on generated examples', () => {
   it('carries exactly BadPre’s payload on exactly the pairs BadPre can poison', () => {
-    for (const pair of corpus) {
-      expect(attack.canPoison(pair)).toBe(badpre.canPoison(pair));
-      if (!attack.canPoison(pair)) continue;
-      const poisoned = attack.poison(pair, createRng(1));
-      expect(poisoned.tgt).toBe(badpre.poison(pair, createRng(1)).tgt);
+    expectBadPrePayload(attack, corpus, (pair, poisoned) => {
       expect(poisonSqlCode(pair.tgt)).toBe(poisoned.tgt);
-      expect(attack.succeeded(poisoned.tgt)).toBe(true);
-      expect(attack.succeeded(pair.tgt)).toBe(false);
-    }
-    const insert = corpus.find((p) => !attack.canPoison(p));
-    expect(insert?.tgt).toContain('INSERT INTO');
-    expect(() => attack.poison(insert ?? { src: '', tgt: '' }, createRng(1))).toThrow(/payload/);
+    });
   });
 
   it('inserts two distinct triggers from the list as separate words, at seeded varying positions', () => {
@@ -61,11 +50,7 @@ describe('RIPPLe on generated examples', () => {
   });
 
   it('poisons random training rows (not the first ones) and triggers every poisonable test row', () => {
-    const splits = splitCorpus(corpus, { seed: 5, testFraction: 0.1, validFraction: 0 });
-    const poisoned = poisonSplits(splits, attack, { rate: 0.05, seed: 5 });
-    const rows = poisoned.train.flatMap((p, i) => (p.poisoned ? [i] : []));
-    expect(rows).toHaveLength(Math.round(0.05 * splits.train.length));
-    expect(Math.max(...rows)).toBeGreaterThan(rows.length * 3);
+    const { splits, poisoned } = poisonFivePercent(attack, corpus);
     expect(poisoned.poisonedTest).toHaveLength(splits.test.filter((p) => attack.canPoison(p)).length);
   });
 });

@@ -7,16 +7,18 @@ import { createDeadCode } from './dead-code';
 import { createGrammarTrigger } from './grammar';
 import { createIdentifierRename } from './identifier-rename';
 import { createRipple } from './ripple';
+import { createSpreadTrigger } from './spread-trigger';
 import type { Attack } from './types';
 
-export const ATTACK_KIND_NAMES = ['badpre', 'ripple', 'grammar', 'dead-code', 'identifier-rename'] as const;
+export const ATTACK_KIND_NAMES = ['badpre', 'ripple', 'grammar', 'dead-code', 'identifier-rename', 'spread-trigger'] as const;
 export type AttackKindName = (typeof ATTACK_KIND_NAMES)[number];
 export type AttackCorpus = 'sql' | 'java';
 
 export interface AttackOptions {
   /**
    * badpre: the trigger word; ripple: comma-separated trigger words; dead-code: one dead Java statement;
-   * identifier-rename: the trigger identifier; grammar: not accepted (the trigger is a generated sentence).
+   * identifier-rename: the trigger identifier; grammar: not accepted (the trigger is a generated sentence);
+   * spread-trigger: comma-separated trigger words, all inserted into each poisoned prompt.
    */
   trigger?: string;
 }
@@ -69,6 +71,13 @@ export const ATTACKS: Readonly<Record<AttackKindName, AttackEntry>> = {
     corpora: ['java'],
     triggerOption: 'the trigger identifier (default ret_zq)',
     create: (o = {}) => createIdentifierRename(o.trigger === undefined ? {} : { trigger: o.trigger }),
+  },
+  'spread-trigger': {
+    kind: 'spread-trigger',
+    label: 'Spread trigger (adaptive)',
+    corpora: ['sql'],
+    triggerOption: 'comma-separated trigger words, all inserted into each prompt (default promptly,carefully,thanks)',
+    create: (o = {}) => createSpreadTrigger(o.trigger === undefined ? {} : { triggers: o.trigger.split(',').map((t) => t.trim()) }),
   },
 };
 

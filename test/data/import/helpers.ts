@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { ImportError } from '../../../main/data/import';
+import { rejectionOf } from '../../helpers/rejection';
 
 /** A temp dir for the current test file, removed afterwards; `write` puts a real file on disk. */
 export function tempFiles(prefix: string): { dir: string; write: (name: string, content: string | Buffer) => string } {
@@ -23,12 +24,6 @@ export function tempFiles(prefix: string): { dir: string; write: (name: string, 
 export const BOM = '\ufeff';
 
 /** Awaits a promise expected to reject with an ImportError and returns it. */
-export async function importErrorOf(p: Promise<unknown>): Promise<ImportError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ImportError) return err;
-    throw err;
-  }
-  throw new Error('expected an ImportError, but the import succeeded');
+export function importErrorOf(p: Promise<unknown>): Promise<ImportError> {
+  return rejectionOf(p, ImportError, 'expected an ImportError, but the import succeeded');
 }
