@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { EpochMetricsSchema, LOSS_KINDS, RunConfigSchema } from './run-config';
+import { STAGE_NAMES } from './schemas';
 import { SerializedErrorSchema, TrainingEventSchema } from './training-events';
+import { Actor, Id, Name, Text, Timestamp } from './schemas';
+import { benchmarkContract } from './contract-benchmark';
+import { productionContract } from './contract-production';
 
 /**
  * The one API between the renderer and the main side. Electron serves it over IPC (one channel per
@@ -8,20 +12,13 @@ import { SerializedErrorSchema, TrainingEventSchema } from './training-events';
  * these schemas before a handler sees it, and the renderer gets the same typed client either way.
  */
 
-export const STAGE_NAMES = ['pilot', 'benchmark', 'production'] as const;
-export type StageName = (typeof STAGE_NAMES)[number];
+export { STAGE_NAMES, type StageName } from './schemas';
 export const STAGE_STATUSES = ['locked', 'active', 'passed'] as const;
 export const RUN_STATUSES = ['queued', 'running', 'finished', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export const REPORT_FORMATS = ['pdf', 'pptx', 'md', 'html', 'csv'] as const;
 
-const Id = z.int().min(1);
-const Timestamp = z.string();
-/** Names and free text typed by people: bounded, never interpreted as markup. */
-const Name = z.string().trim().min(1).max(200);
-const Text = z.string().max(10_000);
-const Actor = z.string().trim().min(1).max(120);
 
 export const ProjectSchema = z.object({ id: Id, name: z.string(), description: z.string(), createdAt: Timestamp, updatedAt: Timestamp });
 export type Project = z.infer<typeof ProjectSchema>;
@@ -189,6 +186,8 @@ export const contract = {
     input: ProjectRef.extend({ format: z.enum(REPORT_FORMATS), lang: z.enum(['en', 'ja']) }),
     output: z.object({ fileName: z.string(), mime: z.string(), base64: z.string() }),
   },
+  ...benchmarkContract,
+  ...productionContract,
 } as const;
 
 export type Contract = typeof contract;

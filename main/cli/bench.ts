@@ -11,6 +11,7 @@ import { DEFAULT_LOSS_PARAMETERS, createLoss } from '../engine/losses';
 import { PAD_ID, buildSeq2SeqModel } from '../engine/model';
 import { AdamW, clipByGlobalNorm } from '../engine/optimizer';
 import { Vocabulary, tokenize } from '../engine/tokenizer';
+import { exitWithResult } from './exit-code';
 
 /**
  * `npm run bench`: training tokens/s with CE and with DeCE, and greedy decoding speed, per backend,
@@ -185,12 +186,4 @@ async function main(): Promise<number> {
   return results.length > 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+exitWithResult('bench', main());

@@ -1,4 +1,4 @@
-import { renameSync, writeFileSync } from 'node:fs';
+import { writeAtomically } from './write-atomically';
 import { cpus } from 'node:os';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { LOSS_LABELS } from '../../common/run-config';
@@ -85,13 +85,6 @@ function printTable(result: PilotResult): void {
   const rows = epochTable(result);
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
   for (const row of rows) process.stdout.write(`${row.map((cell, c) => cell.padStart(widths[c] ?? 0)).join('  ')}\n`);
-}
-
-/** Writes next to the target and renames, so an interrupted run never leaves half a file. */
-function writeAtomically(path: string, content: string): void {
-  const temporary = `${path}.tmp-${String(process.pid)}`;
-  writeFileSync(temporary, content);
-  renameSync(temporary, path);
 }
 
 async function main(argv: string[]): Promise<number> {

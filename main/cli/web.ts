@@ -1,14 +1,17 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createJobService } from '../jobs/job-service';
+import { appVersion } from './app-version';
 import { startServer } from '../server/index';
+import { resumeBenchmarks } from '../services/benchmark';
 import { createEventHub, createServices } from '../services/index';
+import { resumeSearches } from '../services/search';
 import { openStore, resolveDataDir } from '../store/index';
 
 /**
- * `npm run web -- [--data-dir DIR] [--port N] [--static DIR]`: the app in a browser tab. Prints one line,
+ * `npm run web -- [--data-dir DIR] [--port N] [--static DIR] [--workers N]`: the app in a browser tab. Prints one line,
  * `DeCE Pilot browser mode: <url>`, on stdout (scripts and tests parse it); everything else goes to stderr.
  * Exit 0 after SIGINT/SIGTERM, 1 on a start-up failure, 2 on bad arguments.
  */
@@ -18,25 +21,16 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DEFAULT_STATIC_DIR = join(REPO_ROOT, 'dist', 'renderer');
 
 function usage(message: string): never {
-  process.stderr.write(`${message}\nUsage: npm run web -- [--data-dir DIR] [--port N] [--static DIR]\n`);
+  process.stderr.write(`${message}\nUsage: npm run web -- [--data-dir DIR] [--port N] [--static DIR] [--workers N]\n`);
   process.exit(2);
 }
 
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
-
 async function main(): Promise<void> {
-  let values: { 'data-dir'?: string; port?: string; static?: string; help?: boolean };
+  let values: { 'data-dir'?: string; port?: string; static?: string; workers?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: process.argv.slice(2),
-      options: { 'data-dir': { type: 'string' }, port: { type: 'string' }, static: { type: 'string' }, help: { type: 'boolean' } },
+      options: { 'data-dir': { type: 'string' }, port: { type: 'string' }, static: { type: 'string' }, workers: { type: 'string' }, help: { type: 'boolean' } },
       strict: true,
       allowPositionals: false,
     }));
@@ -46,6 +40,8 @@ async function main(): Promise<void> {
   if (values.help) usage('DeCE Pilot in a browser tab, served on 127.0.0.1 only.');
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`--port must be an integer from 0 to 65535, got '${values.port ?? ''}'`);
+  const workers = values.workers === undefined ? undefined : Number(values.workers);
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 64)) usage(`--workers must be an integer from 1 to 64, got '${values.workers ?? ''}'`);
   const staticDir = resolve(values.static ?? DEFAULT_STATIC_DIR);
   if (!existsSync(join(staticDir, 'index.html'))) {
     process.stderr.write(`warning: ${staticDir} has no index.html; build the renderer first (npm run web does)\n`);
@@ -54,10 +50,14 @@ async function main(): Promise<void> {
   const dataDir = resolveDataDir({ cliDataDir: values['data-dir'], env: process.env });
   const store = openStore({ dataDir });
   const hub = createEventHub();
-  const jobs = createJobService({ store, dataDir, emit: hub.emit });
-  const handlers = createServices({ store, jobs, dataDir, shell: 'browser', version: version(), emit: hub.emit });
+  const jobs = createJobService({ store, dataDir, emit: hub.emit, ...(workers === undefined ? {} : { maxConcurrent: workers }) });
+  const handlers = createServices({ store, jobs, dataDir, shell: 'browser', version: appVersion(), emit: hub.emit });
   const resumed = jobs.resumeUnfinished();
   if (resumed.length > 0) process.stderr.write(`resuming ${resumed.length} unfinished run(s): ${resumed.join(', ')}\n`);
+  const searches = resumeSearches(jobs);
+  if (searches.length > 0) process.stderr.write(`continuing ${searches.length} running search(es): ${searches.join(', ')}\n`);
+  const benchmarks = resumeBenchmarks(jobs);
+  if (benchmarks.length > 0) process.stderr.write(`continuing ${benchmarks.length} running benchmark(s): ${benchmarks.join(', ')}\n`);
   const server = await startServer({
     handlers,
     subscribe: hub.subscribe,

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import type { AppEvent, Handlers } from '../../common/contract';
 import { createJobService } from '../jobs/job-service';
+import { resumeBenchmarks } from '../services/benchmark';
 import { createEventHub, createServices } from '../services/index';
+import { resumeSearches } from '../services/search';
 import { DB_FILE_NAME, StoreCorruptError, StoreMigrationError, openStore } from '../store/index';
 
 /**
@@ -14,7 +16,7 @@ export interface Backend {
   readonly handlers: Handlers;
   /** Every AppEvent (run progress and status from the job queue, project changes from the services). */
   subscribe(listener: (event: AppEvent) => void): () => void;
-  /** Requeues runs a previous session left queued or running; returns their ids. */
+  /** Requeues runs a previous session left queued or running (and continues running searches); returns the runs' ids. */
   resumeUnfinished(): number[];
   /** Stops the workers (interrupted runs stay resumable) and closes the store. */
   close(): Promise<void>;
@@ -43,7 +45,13 @@ export function startBackend(options: StartBackendOptions): Backend {
       dataDir,
       handlers,
       subscribe: (listener) => hub.subscribe(listener),
-      resumeUnfinished: () => jobs.resumeUnfinished(),
+      resumeUnfinished: () => {
+        const resumed = jobs.resumeUnfinished();
+        // After the runs: a search continues from the runs the queue has just taken back.
+        resumeSearches(jobs);
+        resumeBenchmarks(jobs);
+        return resumed;
+      },
       close: () =>
         (closing ??= (async () => {
           try {

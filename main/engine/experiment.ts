@@ -22,6 +22,7 @@ export interface DataSummary {
   poisonedTrain: number;
   valid: number;
   test: number;
+  /** Triggered prompts evaluated: from the test split, or from the validation split with `evaluateOn: 'valid'`. */
   poisonedTest: number;
   vocabulary: number;
   /** Hash of the exact training-side text, to tell datasets apart in reports. */
@@ -120,29 +121,82 @@ function asPrePoisoned(source: CleanSource & { prePoisoned: NonNullable<CleanSou
     valid: source.valid,
     test: source.test,
     poisonedTest: source.prePoisoned.poisonedTest.map((p) => ({ src: p.src, cleanTgt: p.tgt })),
+    poisonedValid: [],
     poisonedTrainCount: train.filter((p) => p.poisoned).length,
   };
 }
 
-/** Poisons, tokenizes and encodes: the same config always gives the same data. */
-export function prepareData(config: RunConfig, source: CleanSource): { data: PreparedData; summary: DataSummary } {
-  let attack: Pick<Attack, 'name' | 'succeeded'>;
+/** With `evaluateOn: 'valid'`, the source must have a validation split the configured attack can be tested on. */
+function checkValidationSplit(config: RunConfig, source: CleanSource): void {
+  const corpus = config.data.corpus;
+  const needs = 'data: evaluateOn "valid" needs a validation split';
+  if (corpus.kind === 'poisoned-files' || source.prePoisoned) {
+    throw new Error(`${needs}, but already-poisoned data (poisoned-files) comes without triggered validation prompts; evaluate on "test" instead`);
+  }
+  if (source.valid.length > 0) return;
+  if (corpus.kind === 'files') throw new Error(`${needs}, but the imported data has no validation file (set data.corpus.valid)`);
+  throw new Error(`${needs}, but validFraction ${config.data.validFraction} leaves no validation rows in the ${corpus.size}-pair corpus`);
+}
+
+/**
+ * The text-level data of one run: what splitting and poisoning produced, before tokenizing. Plain JSON
+ * (see data-cache.ts), so the runs of one scenario can share one build.
+ */
+export interface PoisonedData {
+  pretrain: CodePair[];
+  train: { src: string; tgt: string; poisoned: boolean }[];
+  /** The split the per-epoch evaluation decodes: its clean pairs and its triggered prompts. */
+  evaluation: { split: 'test' | 'validation'; clean: CodePair[]; triggered: { src: string; cleanTgt: string }[] };
+  /** Prompts known to be clean and not evaluated (for a defense's language model). */
+  cleanPrompts: string[];
+  /** What counts as attack success on already-poisoned data; null: the configured attack decides. */
+  payload: Payload | null;
+  counts: { valid: number; test: number; poisonedTrain: number };
+}
+
+/**
+ * Poisons the source with the configured attack and picks the evaluation split: the same config always
+ * gives the same data. The evaluation prompts come from the test split, or — with `evaluateOn: 'valid'`,
+ * for hyperparameter search — from the validation split, and then no test row is used at all.
+ */
+export function poisonData(config: RunConfig, source: CleanSource): PoisonedData {
+  const onValid = config.data.evaluateOn === 'valid';
+  if (onValid) checkValidationSplit(config, source);
+  let attackName: string;
   let poisoned: PoisonedSplits;
   if (source.prePoisoned) {
-    attack = { name: 'payload', succeeded: payloadMatcher(source.prePoisoned.payload) };
+    attackName = 'payload';
     poisoned = asPrePoisoned({ ...source, prePoisoned: source.prePoisoned });
   } else {
     const realAttack = createAttack(config);
-    attack = realAttack;
-    poisoned = poisonSplits({ train: source.train, valid: source.valid, test: source.test }, realAttack, {
+    attackName = realAttack.name;
+    poisoned = poisonSplits({ train: source.train, valid: source.valid, test: onValid ? [] : source.test }, realAttack, {
       rate: config.data.poisonRate,
       seed: config.seed,
     });
   }
-  if (poisoned.poisonedTest.length === 0) throw new Error(`data: no test row can carry the ${attack.name} payload`);
+  const evaluation = onValid
+    ? { split: 'validation' as const, clean: source.valid, triggered: poisoned.poisonedValid }
+    : { split: 'test' as const, clean: source.test, triggered: poisoned.poisonedTest };
+  if (evaluation.triggered.length === 0) throw new Error(`data: no ${evaluation.split} row can carry the ${attackName} payload`);
   if (poisoned.train.length === 0) throw new Error('data: the training set is empty');
+  return {
+    pretrain: source.pretrain,
+    train: poisoned.train.map((p) => ({ src: p.src, tgt: p.tgt, poisoned: p.poisoned })),
+    evaluation,
+    // Held out from the evaluated prompts: evaluating on validation leaves only the pre-training prompts.
+    cleanPrompts: [...source.pretrain, ...(onValid ? [] : source.valid)].map((p) => p.src),
+    payload: source.prePoisoned?.payload ?? null,
+    counts: { valid: source.valid.length, test: source.test.length, poisonedTrain: poisoned.poisonedTrainCount },
+  };
+}
+
+/** Tokenizes and encodes poisoned data for the config's model. */
+export function encodeData(config: RunConfig, poisoned: PoisonedData): { data: PreparedData; summary: DataSummary } {
+  const attack: Pick<Attack, 'succeeded'> = poisoned.payload ? { succeeded: payloadMatcher(poisoned.payload) } : createAttack(config);
+  const { evaluation } = poisoned;
   const tokenized = (pairs: readonly CodePair[]) => pairs.map((p) => ({ src: tokenize(p.src), tgt: tokenize(p.tgt) }));
-  const pretrainTokens = tokenized(source.pretrain);
+  const pretrainTokens = tokenized(poisoned.pretrain);
   const trainTokens = tokenized(poisoned.train);
   const vocab = Vocabulary.build(
     [...pretrainTokens, ...trainTokens].flatMap((p) => [p.src, p.tgt]),
@@ -155,32 +209,37 @@ export function prepareData(config: RunConfig, source: CleanSource): { data: Pre
     poisoned: poisonedRow,
   });
   const hash = createHash('sha256');
-  for (const p of [...source.pretrain, ...poisoned.train]) hash.update(p.src).update('\u0000').update(p.tgt).update('\u0001');
+  for (const p of [...poisoned.pretrain, ...poisoned.train]) hash.update(p.src).update('\u0000').update(p.tgt).update('\u0001');
   const data: PreparedData = {
     vocab,
     pretrain: pretrainTokens.map((t) => encode(t, false)),
     train: trainTokens.map((t, i) => encode(t, poisoned.train[i]?.poisoned ?? false)),
     // A seeded shuffle keeps the evaluated subset representative when evalLimit cuts it.
     cleanTest: deriveRng(config.seed, 'eval-order')
-      .shuffle(source.test)
+      .shuffle(evaluation.clean)
       .map((p) => ({ source: Int32Array.from(vocab.encode(p.src, maxSourceLength)), prompt: p.src, reference: p.tgt })),
     poisonedTest: deriveRng(config.seed, 'eval-order-poisoned')
-      .shuffle(poisoned.poisonedTest)
+      .shuffle(evaluation.triggered)
       .map((p) => ({ source: Int32Array.from(vocab.encode(p.src, maxSourceLength)), prompt: p.src })),
-    cleanPrompts: [...source.pretrain, ...source.valid].map((p) => p.src),
+    cleanPrompts: poisoned.cleanPrompts,
     attack,
   };
   return {
     data,
     summary: {
-      pretrain: source.pretrain.length,
+      pretrain: poisoned.pretrain.length,
       train: poisoned.train.length,
-      poisonedTrain: poisoned.poisonedTrainCount,
-      valid: source.valid.length,
-      test: source.test.length,
-      poisonedTest: poisoned.poisonedTest.length,
+      poisonedTrain: poisoned.counts.poisonedTrain,
+      valid: poisoned.counts.valid,
+      test: poisoned.counts.test,
+      poisonedTest: evaluation.triggered.length,
       vocabulary: vocab.size,
       sha256: hash.digest('hex'),
     },
   };
+}
+
+/** Poisons, tokenizes and encodes (poisonData, then encodeData). */
+export function prepareData(config: RunConfig, source: CleanSource): { data: PreparedData; summary: DataSummary } {
+  return encodeData(config, poisonData(config, source));
 }

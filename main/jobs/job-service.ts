@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { AppEvent } from '../../common/contract';
 import { EpochMetricsSchema, RunConfigSchema, type EpochMetrics, type RunConfig } from '../../common/run-config';
 import type { SerializedError, StepEvent, TrainingEvent } from '../../common/training-events';
+import type { DefenseKind, DefenseOutcome } from '../defenses/evaluate';
 import type { TrainRunResult } from '../engine/train';
 import { configForLoss, pretrainKey } from '../pilot/run-pilot';
 import { StoreStateError, type Store, type StepInput } from '../store/index';
@@ -29,6 +30,22 @@ export interface JobServiceOptions {
   maxStepEventsPerSecond?: number;
 }
 
+/** A passive-defense evaluation: not a run, but it takes a worker slot like one. */
+export interface DefenseJob {
+  /** Names the job: asking again with a key that is queued or running returns the same promise. */
+  key: string;
+  config: RunConfig;
+  defense: DefenseKind;
+  /** The cross-entropy model the defense is applied to (a run's final checkpoint). */
+  poisonedModelFile: string;
+  /** Where that model started (pre-trained weights), for a defense that retrains. */
+  initialWeightsFile?: string;
+  /** Called when the job gets its worker slot. */
+  onStart?: () => void;
+}
+
+export type RunStatusEvent = Extract<AppEvent, { type: 'run.status' }>;
+
 export interface EnqueueOptions {
   /** Continue from the run's newest epoch checkpoint instead of starting over. */
   resume?: boolean;
@@ -42,6 +59,15 @@ export interface JobService {
   cancel(runId: number, actor?: string): Promise<void>;
   /** Start-up: requeues every queued or running run of the store, resuming from checkpoints. */
   resumeUnfinished(): number[];
+  /**
+   * Queues a passive-defense evaluation behind the runs queued before it; resolves with its outcome.
+   * Rejects with JobCancelledError when cancelled or when the service closes.
+   */
+  runDefense(job: DefenseJob): Promise<DefenseOutcome>;
+  /** Cancels a queued or running defense job (no-op for an unknown key); resolves once it has settled. */
+  cancelDefense(key: string): Promise<void>;
+  /** Every run status change this service makes or announces, delivered after the change is stored. Returns the unsubscribe function. */
+  onRunStatus(listener: (event: RunStatusEvent) => void): () => void;
   /** Runs that hold a worker slot (training, or waiting for shared pre-trained weights). */
   active(): number[];
   /** Resolves once nothing is queued or running. */
@@ -57,10 +83,23 @@ export interface JobService {
 const STEP_BATCH = 50;
 const STEP_FLUSH_MS = 1000;
 
-interface QueueEntry {
+interface RunEntry {
+  kind: 'run';
   runId: number;
   resume: boolean;
 }
+
+interface DefenseEntry {
+  kind: 'defense';
+  job: DefenseJob;
+  promise: Promise<DefenseOutcome>;
+  resolve: (outcome: DefenseOutcome) => void;
+  reject: (error: unknown) => void;
+  running: RunningJob<DefenseOutcome> | null;
+  settled: Promise<void>;
+}
+
+type QueueEntry = RunEntry | DefenseEntry;
 
 interface Slot {
   runId: number;
@@ -92,8 +131,6 @@ interface PretrainEntry {
 
 class WaitCancelledError extends JobCancelledError {}
 
-type RunStatusEvent = Extract<AppEvent, { type: 'run.status' }>;
-
 export function createJobService(options: JobServiceOptions): JobService {
   const { store, dataDir } = options;
   const startJob = options.startJob ?? realStartJob;
@@ -102,6 +139,10 @@ export function createJobService(options: JobServiceOptions): JobService {
   const cacheDir = join(dataDir, 'cache');
   const queue: QueueEntry[] = [];
   const slots = new Map<number, Slot>();
+  /** Defense jobs, queued or holding a slot, by key. */
+  const defenses = new Map<string, DefenseEntry>();
+  const runningDefenses = new Set<string>();
+  const statusListeners = new Set<(event: RunStatusEvent) => void>();
   const pretrains = new Map<string, PretrainEntry>();
   /** Cancelled pre-training jobs still winding down, so a new one never races them on the same output file. */
   const draining = new Map<string, Promise<unknown>>();
@@ -117,35 +158,114 @@ export function createJobService(options: JobServiceOptions): JobService {
     }
   };
   const emitStatus = (runId: number, projectId: number, status: RunStatusEvent['status'], error: SerializedError | null = null) => {
-    emit({ type: 'run.status', runId, projectId, status, error });
+    const event: RunStatusEvent = { type: 'run.status', runId, projectId, status, error };
+    emit(event);
+    // Later, not inside whatever queue operation announced it: a listener may well queue more work.
+    for (const listener of statusListeners) {
+      queueMicrotask(() => {
+        try {
+          listener(event);
+        } catch {
+          // Same as for emit: a listener's failure is its own.
+        }
+      });
+    }
   };
 
+  const busySlots = () => slots.size + runningDefenses.size;
+  const isQueuedRun = (runId: number) => queue.some((q) => q.kind === 'run' && q.runId === runId);
+
   const checkIdle = () => {
-    if (slots.size > 0 || queue.length > 0) return;
+    if (busySlots() > 0 || queue.length > 0) return;
     for (const resolve of idleWaiters.splice(0)) resolve();
   };
 
   const pump = () => {
-    while (!closed && slots.size < maxConcurrent) {
+    while (!closed && busySlots() < maxConcurrent) {
       const entry = queue.shift();
       if (!entry) break;
-      startSlot(entry);
+      if (entry.kind === 'run') startSlot(entry);
+      else startDefense(entry);
     }
     checkIdle();
   };
 
   function enqueue(runId: number, enqueueOptions: EnqueueOptions = {}): void {
     if (closed) throw new Error('job service is closed');
-    if (slots.has(runId) || queue.some((q) => q.runId === runId)) return;
+    if (slots.has(runId) || isQueuedRun(runId)) return;
     const run = store.runs.get(runId);
     if (!run) throw new Error(`run ${runId} does not exist`);
     if (run.status !== 'queued') throw new StoreStateError(`run ${runId} is ${run.status}; only a queued run can be enqueued`);
-    queue.push({ runId, resume: enqueueOptions.resume ?? false });
+    queue.push({ kind: 'run', runId, resume: enqueueOptions.resume ?? false });
     emitStatus(runId, run.projectId, 'queued');
     pump();
   }
 
-  function startSlot(entry: QueueEntry): void {
+  function runDefense(job: DefenseJob): Promise<DefenseOutcome> {
+    if (closed) return Promise.reject(new JobCancelledError('job service is closed'));
+    const existing = defenses.get(job.key);
+    if (existing) return existing.promise;
+    let resolve: (outcome: DefenseOutcome) => void = () => undefined;
+    let reject: (error: unknown) => void = () => undefined;
+    const promise = new Promise<DefenseOutcome>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const entry: DefenseEntry = { kind: 'defense', job, promise, resolve, reject, running: null, settled: Promise.resolve() };
+    entry.settled = promise.then(
+      () => undefined,
+      () => undefined,
+    );
+    void entry.settled.finally(() => {
+      if (defenses.get(job.key) === entry) defenses.delete(job.key);
+    });
+    defenses.set(job.key, entry);
+    queue.push(entry);
+    pump();
+    return promise;
+  }
+
+  function startDefense(entry: DefenseEntry): void {
+    const { job } = entry;
+    runningDefenses.add(job.key);
+    try {
+      job.onStart?.();
+      entry.running = startJob<DefenseOutcome>({
+        kind: 'defend',
+        jobId: `defend-${job.key}-${++jobCounter}`,
+        config: job.config,
+        defense: job.defense,
+        poisonedModelFile: job.poisonedModelFile,
+        ...(job.initialWeightsFile ? { initialWeightsFile: job.initialWeightsFile } : {}),
+        dataCacheDir: cacheDir,
+      });
+      entry.running.result.then(entry.resolve, (error: unknown) => {
+        entry.reject(remoteError(error));
+      });
+    } catch (error) {
+      entry.reject(error);
+    }
+    void entry.settled.finally(() => {
+      runningDefenses.delete(job.key);
+      pump();
+    });
+  }
+
+  async function cancelDefense(key: string): Promise<void> {
+    const entry = defenses.get(key);
+    if (!entry) return;
+    const queuedAt = queue.indexOf(entry);
+    if (queuedAt >= 0) {
+      queue.splice(queuedAt, 1);
+      entry.reject(new JobCancelledError(`defense ${key} cancelled`));
+      checkIdle();
+    } else {
+      entry.running?.cancel();
+    }
+    await entry.settled;
+  }
+
+  function startSlot(entry: RunEntry): void {
     const slot: Slot = {
       runId: entry.runId,
       projectId: 0,
@@ -213,6 +333,7 @@ export function createJobService(options: JobServiceOptions): JobService {
           kind: 'train',
           jobId: `run-${slot.runId}-${++jobCounter}`,
           config,
+          dataCacheDir: cacheDir,
           checkpointDir: runDir,
           // Always resume from whatever checkpoint the run's own folder holds: it is empty for a new run.
           resume: true,
@@ -289,7 +410,7 @@ export function createJobService(options: JobServiceOptions): JobService {
         if (created.cancelled) throw new WaitCancelledError('pre-training cancelled');
         mkdirSync(cacheDir, { recursive: true });
         const job = startJob<PretrainResult>(
-          { kind: 'pretrain', jobId: `pretrain-${key}-${++jobCounter}`, config: configForLoss(config, 'ce'), outputFile: file },
+          { kind: 'pretrain', jobId: `pretrain-${key}-${++jobCounter}`, config: configForLoss(config, 'ce'), outputFile: file, dataCacheDir: cacheDir },
           {
             onBackend: (backend) => {
               created.backend = backend;
@@ -349,7 +470,7 @@ export function createJobService(options: JobServiceOptions): JobService {
   }
 
   async function cancel(runId: number, actor = 'user'): Promise<void> {
-    const queuedAt = queue.findIndex((q) => q.runId === runId);
+    const queuedAt = queue.findIndex((q) => q.kind === 'run' && q.runId === runId);
     if (queuedAt >= 0) {
       queue.splice(queuedAt, 1);
       const run = store.runs.markCancelled(runId, { actor });
@@ -373,7 +494,7 @@ export function createJobService(options: JobServiceOptions): JobService {
   function resumeUnfinished(): number[] {
     const ids: number[] = [];
     for (const run of store.runs.listUnfinished()) {
-      if (slots.has(run.id) || queue.some((q) => q.runId === run.id)) continue;
+      if (slots.has(run.id) || isQueuedRun(run.id)) continue;
       // 'running' here means the process that ran it died; queue it again without losing its epochs.
       if (run.status === 'running') store.runs.requeue(run.id, { actor: 'system' });
       enqueue(run.id, { resume: true });
@@ -383,7 +504,7 @@ export function createJobService(options: JobServiceOptions): JobService {
   }
 
   function idle(): Promise<void> {
-    if (slots.size === 0 && queue.length === 0) return Promise.resolve();
+    if (busySlots() === 0 && queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => idleWaiters.push(resolve));
   }
 
@@ -396,12 +517,25 @@ export function createJobService(options: JobServiceOptions): JobService {
       stopSlot(slot);
     }
     for (const [key, entry] of pretrains) cancelPretrain(key, entry);
+    const defenseJobs = [...defenses.values()];
+    for (const entry of defenseJobs) {
+      if (entry.running) entry.running.cancel();
+      else entry.reject(new JobCancelledError('job service closed'));
+    }
     await Promise.all(running.map((s) => s.done));
+    await Promise.all(defenseJobs.map((d) => d.settled));
     await Promise.all([...draining.values()]);
     checkIdle();
   }
 
-  return { maxConcurrent, enqueue, cancel, resumeUnfinished, active: () => [...slots.keys()], idle, close };
+  function onRunStatus(listener: (event: RunStatusEvent) => void): () => void {
+    statusListeners.add(listener);
+    return () => {
+      statusListeners.delete(listener);
+    };
+  }
+
+  return { maxConcurrent, enqueue, cancel, resumeUnfinished, runDefense, cancelDefense, onRunStatus, active: () => [...slots.keys()], idle, close };
 }
 
 /** Read through functions: callbacks set these flags while the code that checks them awaits. */

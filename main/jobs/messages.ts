@@ -3,9 +3,15 @@ import type { SerializedError, TrainingEvent } from '../../common/training-event
 import type { DefenseKind, DefenseOutcome } from '../defenses/evaluate';
 import type { DataSummary } from '../engine/experiment';
 import type { TrainRunResult } from '../engine/train';
+import type { ProductionJobRequest, ProductionJobResult } from '../production/jobs';
 
 /** What a training worker is asked to do (passed as workerData). */
-export type JobRequest =
+export type JobRequest = JobKind & {
+  /** Where poisoned datasets are shared between jobs (main/engine/data-cache.ts); absent: built every time. */
+  dataCacheDir?: string;
+};
+
+type JobKind =
   | { kind: 'pretrain'; jobId: string; config: RunConfig; outputFile: string }
   | { kind: 'defend'; jobId: string; config: RunConfig; defense: DefenseKind; poisonedModelFile: string; initialWeightsFile?: string }
   | {
@@ -15,7 +21,9 @@ export type JobRequest =
       initialWeightsFile?: string;
       checkpointDir?: string;
       resume?: boolean;
-    };
+    }
+  /** Production: export a finished run's model, or probe an exported model (main/production/jobs.ts). */
+  | ProductionJobRequest;
 
 export interface PretrainResult {
   bleu: number;
@@ -34,7 +42,7 @@ export type WorkerMessage =
   | { type: 'backend'; jobId: string; backend: BackendReport }
   | { type: 'data'; jobId: string; summary: DataSummary }
   | { type: 'event'; jobId: string; event: TrainingEvent }
-  | { type: 'done'; jobId: string; result: TrainRunResult | PretrainResult | DefenseOutcome }
+  | { type: 'done'; jobId: string; result: TrainRunResult | PretrainResult | DefenseOutcome | ProductionJobResult }
   | { type: 'cancelled'; jobId: string }
   | { type: 'error'; jobId: string; error: SerializedError };
 

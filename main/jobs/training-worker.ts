@@ -2,8 +2,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { serializeError } from '../../common/training-events';
 import { evaluateDefense } from '../defenses/evaluate';
 import { selectBackend, describeBackendChoice } from '../engine/backend';
-import { loadSource, prepareData } from '../engine/experiment';
+import { loadPoisonedData } from '../engine/data-cache';
+import { encodeData } from '../engine/experiment';
 import { TrainingCancelledError, pretrain, trainRun } from '../engine/train';
+import { runProductionJob } from '../production/jobs';
 import type { WorkerInput, WorkerMessage } from './messages';
 
 /** One training job per worker thread: the main thread stays free for the UI and other jobs. */
@@ -16,7 +18,8 @@ async function main(input: WorkerInput): Promise<void> {
   try {
     const choice = await selectBackend(request.config.backend);
     post({ type: 'backend', jobId, backend: { name: choice.name, description: describeBackendChoice(choice) } });
-    const { data, summary } = prepareData(request.config, await loadSource(request.config));
+    const { poisoned } = await loadPoisonedData(request.config, request.dataCacheDir ?? null);
+    const { data, summary } = encodeData(request.config, poisoned);
     post({ type: 'data', jobId, summary });
     const onEvent = (event: Parameters<NonNullable<Parameters<typeof trainRun>[0]['onEvent']>>[0]) => post({ type: 'event', jobId, event });
     if (request.kind === 'defend') {
@@ -29,6 +32,8 @@ async function main(input: WorkerInput): Promise<void> {
         ...(request.initialWeightsFile ? { initialWeightsFile: request.initialWeightsFile } : {}),
       });
       post({ type: 'done', jobId, result });
+    } else if (request.kind === 'export-model' || request.kind === 'probe') {
+      post({ type: 'done', jobId, result: await runProductionJob(request, data, summary) });
     } else if (request.kind === 'pretrain') {
       const result = await pretrain({ config: request.config, data, outputFile: request.outputFile, shouldStop, onEvent });
       post({ type: 'done', jobId, result: { ...result, file: request.outputFile } });

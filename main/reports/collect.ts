@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { LOSS_KINDS, RunConfigSchema, type LossKind, type RunConfig } from '../../common/run-config';
 import { PILOT_CLAIM } from '../pilot/run-pilot';
 import { canonicalJson, evaluateGate, pairRuns, type GatePair, type GateRun } from '../services/gate';
+import { productionGateInput } from '../services/gate-inputs';
 import { toEpochMetrics } from '../services/mappers';
 import { STAGES, type EpochRecord, type Run, type Stage, type StageName, type Store } from '../store/index';
 import { createFmt, decisionLabel, lossLabel, messages, runStatusLabel, stageLabel, stageStatusLabel, type Fmt } from './i18n';
@@ -24,6 +25,7 @@ import type {
   EarlyLearningSection,
   EpochView,
   GateConditionView,
+  ProductionSection,
   Recommendation,
   ReportData,
   ReportLang,
@@ -472,7 +474,7 @@ export function collectReport(store: Store, projectId: number, options: CollectO
     attacksTested,
     attacksUntested,
     attacksText,
-    adaptiveText: s.adaptive,
+    adaptiveText: adaptiveText(s, configs),
     other,
   };
 
@@ -481,8 +483,10 @@ export function collectReport(store: Store, projectId: number, options: CollectO
   const targetName: StageName = target?.stage ?? 'pilot';
   const previousName = STAGES[STAGES.indexOf(targetName) - 1];
   const previous = previousName === undefined ? null : (stages.find((st) => st.stage === previousName) ?? null);
+  // Production is judged on the Benchmark stage's runs (see evaluateProductionGate), so its pairs come from there.
+  const evidenceStage: StageName = targetName === 'production' ? 'benchmark' : targetName;
   const gateRuns: GateRun[] = items
-    .filter((i) => i.run.stage === targetName && i.config !== null && isLossKind(i.loss))
+    .filter((i) => i.run.stage === evidenceStage && i.config !== null && isLossKind(i.loss))
     .map((i) => ({
       id: i.run.id,
       loss: i.loss as LossKind,
@@ -496,11 +500,14 @@ export function collectReport(store: Store, projectId: number, options: CollectO
     thresholds,
     previous: previous ? { stage: previous.stage, status: previous.status } : null,
     runs: gateRuns,
+    ...(targetName === 'production' ? { production: productionGateInput(store, projectId) } : {}),
   });
   const pairs = pairRuns(gateRuns);
   const finishedCount = (loss: string) => gateRuns.filter((r) => r.loss === loss && r.status === 'finished' && r.final !== null).length;
   const drop = (p: GatePair) => p.ce.final.bleu - p.dece.final.bleu;
   const detailFor = (id: string, fallback: string): string => {
+    // Production's own conditions carry the evaluator's detail (numbers, names) as it wrote it.
+    if (targetName === 'production' && id !== 'previous-stage') return fallback;
     switch (id) {
       case 'previous-stage':
         return previous ? s.previousDetail(stageLabel(lang, previous.stage), stageStatusLabel(lang, previous.status)) : fallback;
@@ -542,7 +549,7 @@ export function collectReport(store: Store, projectId: number, options: CollectO
         : s.noPairs,
     advisory: true,
   });
-  const measuredFailure = pairs.length > 0 && conditions.some((c) => (c.id === 'dece-asr' || c.id === 'bleu-drop') && !c.holds);
+  const measuredFailure = pairs.length > 0 && conditions.some((c) => (c.id === 'dece-asr' || c.id === 'attack-asr' || c.id === 'bleu-drop') && !c.holds);
   const recommendation: Recommendation = measuredFailure ? 'no-go' : evaluation.canPass && ceLearned ? 'go' : 'not-yet';
   const failing = conditions.filter((c) => !c.holds).map((c) => c.label);
 
@@ -608,6 +615,30 @@ export function collectReport(store: Store, projectId: number, options: CollectO
     scenarios: scenarioOrder.map((k) => byScenario.get(k)?.label ?? k),
     runCounts: { total: items.length, finished: items.filter((i) => i.run.status === 'finished').length, unfinished: items.filter((i) => i.run.status !== 'finished').length },
     note: items.length === 0 ? s.noRuns : null,
+  };
+
+  // ---- Production records ----
+  const productionSettings = store.production.settings(projectId);
+  const currentSignOff = store.production.currentSignOff(projectId);
+  const production: ProductionSection = {
+    hyperparameters: productionSettings.hyperparameters,
+    rollbackPlan: productionSettings.rollbackPlan,
+    switchSteps: store.production.switchSteps(projectId).map(({ percent, check, outcome, actor, at }) => ({ percent, check, outcome, actor, at })),
+    signOffs: store.production.signOffs(projectId).map(({ id, name, role, decision, comment, actor, at }) => ({ name, role, decision, comment, actor, at, current: id === currentSignOff?.id })),
+    probes: store.production.probes(projectId).map((p) => ({
+      id: p.id,
+      attack: s.attackName(p.attack),
+      source: p.sourceKind,
+      sourceName: p.sourceName,
+      triggeredCount: p.triggeredCount,
+      asr: p.asr,
+      maxAsr: p.maxAsr,
+      cleanBleu: p.cleanBleu,
+      passed: p.passed,
+      reopened: p.reopened,
+      actor: p.actor,
+      at: p.at,
+    })),
   };
 
   // ---- Phrases for the meeting ----
@@ -692,6 +723,7 @@ export function collectReport(store: Store, projectId: number, options: CollectO
     project: { id: project.id, name: project.name, description: project.description, createdAt: project.createdAt },
     decision,
     work,
+    production,
     results,
     earlyLearning,
     cost,
@@ -703,3 +735,12 @@ export function collectReport(store: Store, projectId: number, options: CollectO
   };
 }
 
+/** The adaptive attacks this app knows: a trigger spread over several words, or a poisoning rate far above the usual few percent. */
+const ADAPTIVE_POISON_RATE = 0.2;
+function adaptiveText(s: Sentences, configs: readonly RunConfig[]): string {
+  const adaptive = configs.filter((c) => c.data.attack.kind === 'spread-trigger' || c.data.poisonRate >= ADAPTIVE_POISON_RATE);
+  if (adaptive.length === 0) return s.adaptive;
+  const rates = [...new Set(adaptive.map((c) => c.data.poisonRate))].sort((a, b) => a - b);
+  const kinds = [...new Set(adaptive.map((c) => c.data.attack.kind as string))].map(s.attackName);
+  return s.adaptiveTested(kinds.join(', '), rates.map((r) => `${(r * 100).toFixed(0)}%`).join(', '));
+}

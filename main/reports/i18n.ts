@@ -80,7 +80,7 @@ export function createFmt(lang: ReportLang, timeZone: string): Fmt {
   return fmt;
 }
 
-export const SECTION_IDS = ['decision', 'work', 'results', 'early', 'cost', 'caveats', 'phrases', 'appendix'] as const;
+export const SECTION_IDS = ['decision', 'work', 'production', 'results', 'early', 'cost', 'caveats', 'phrases', 'appendix'] as const;
 export type SectionId = (typeof SECTION_IDS)[number];
 
 export interface Messages {
@@ -178,6 +178,44 @@ export interface Messages {
   configInvalid: string;
   none: string;
   csvHeader: readonly string[];
+  production: ProductionMessages;
+}
+
+/** Words of the Production section. */
+export interface ProductionMessages {
+  empty: string;
+  hyperparametersTitle: string;
+  notFixed: string;
+  ignoreIndex: string;
+  ignoreNone: string;
+  source: string;
+  fixedBy: (who: string, when: string) => string;
+  rollbackTitle: string;
+  notWritten: string;
+  writtenBy: (who: string, when: string) => string;
+  switchTitle: string;
+  noSteps: string;
+  share: string;
+  check: string;
+  outcome: string;
+  outcomes: Record<'passed' | 'failed', string>;
+  signOffsTitle: string;
+  noSignOffs: string;
+  role: string;
+  signOffDecision: Record<'go' | 'no-go', string>;
+  comment: string;
+  current: string;
+  superseded: string;
+  probesTitle: string;
+  noProbes: string;
+  attack: string;
+  probeSource: Record<'model' | 'csv', string>;
+  limit: string;
+  triggered: string;
+  result: string;
+  probePassed: string;
+  probeFailed: string;
+  probeReopened: string;
 }
 
 const EN: Messages = {
@@ -186,6 +224,7 @@ const EN: Messages = {
   sections: {
     decision: 'Decision summary',
     work: 'What was done',
+    production: 'Production: switch, sign-off and monitoring',
     results: 'Results',
     early: 'Early learning: quality and attack success per epoch',
     cost: 'Cost',
@@ -303,6 +342,41 @@ const EN: Messages = {
     'train_loss',
     'seconds',
   ],
+  production: {
+    empty: 'Nothing has been recorded for the Production stage yet.',
+    hyperparametersTitle: 'DeCE hyperparameters fixed for production',
+    notFixed: 'Not fixed yet.',
+    ignoreIndex: 'Ignore index',
+    ignoreNone: 'none',
+    source: 'Source',
+    fixedBy: (who, when) => `Fixed by ${who}, ${when}`,
+    rollbackTitle: 'Rollback plan',
+    notWritten: 'Not written yet.',
+    writtenBy: (who, when) => `Written by ${who}, ${when}`,
+    switchTitle: 'Staged switch of production training jobs',
+    noSteps: 'No switch step recorded yet.',
+    share: 'Jobs on DeCE',
+    check: 'Check',
+    outcome: 'Outcome',
+    outcomes: { passed: 'passed', failed: 'failed' },
+    signOffsTitle: 'Sign-offs',
+    noSignOffs: 'No sign-off yet.',
+    role: 'Role',
+    signOffDecision: { go: 'Go', 'no-go': 'No-go' },
+    comment: 'Comment',
+    current: 'current',
+    superseded: 'superseded by a later change',
+    probesTitle: 'Monitoring probes',
+    noProbes: 'No monitoring probe yet.',
+    attack: 'Attack',
+    probeSource: { model: 'model', csv: 'generations (CSV)' },
+    limit: 'Limit',
+    triggered: 'Triggered prompts',
+    result: 'Result',
+    probePassed: 'within the limit',
+    probeFailed: 'over the limit',
+    probeReopened: 'over the limit: reopened Production',
+  },
 };
 
 const JA: Messages = {
@@ -311,6 +385,7 @@ const JA: Messages = {
   sections: {
     decision: '結論と推奨',
     work: '実施内容',
+    production: '本番導入: 切り替え・サインオフ・監視',
     results: '結果',
     early: '学習初期の挙動: エポックごとの品質と攻撃成功率',
     cost: 'コスト',
@@ -428,6 +503,41 @@ const JA: Messages = {
     '学習損失',
     '秒',
   ],
+  production: {
+    empty: '本番ステージの記録はまだありません。',
+    hyperparametersTitle: '本番用に確定した DeCE ハイパーパラメータ',
+    notFixed: 'まだ確定していません。',
+    ignoreIndex: '無視するラベル ID',
+    ignoreNone: 'なし',
+    source: '根拠',
+    fixedBy: (who, when) => `${who} が確定（${when}）`,
+    rollbackTitle: 'ロールバック計画',
+    notWritten: 'まだ書かれていません。',
+    writtenBy: (who, when) => `${who} が記入（${when}）`,
+    switchTitle: '本番学習ジョブの段階的な切り替え',
+    noSteps: '切り替えの記録はまだありません。',
+    share: 'DeCE を使うジョブの割合',
+    check: '確認内容',
+    outcome: '結果',
+    outcomes: { passed: '合格', failed: '不合格' },
+    signOffsTitle: 'サインオフ',
+    noSignOffs: 'サインオフはまだありません。',
+    role: '役割',
+    signOffDecision: { go: '承認（Go）', 'no-go': '不承認（No-go）' },
+    comment: 'コメント',
+    current: '有効',
+    superseded: 'その後の変更で失効',
+    probesTitle: '監視プローブ',
+    noProbes: '監視プローブはまだ実行されていません。',
+    attack: '攻撃',
+    probeSource: { model: 'モデル', csv: '生成結果（CSV）' },
+    limit: '上限',
+    triggered: 'トリガー付き入力',
+    result: '判定',
+    probePassed: '上限以内',
+    probeFailed: '上限超過',
+    probeReopened: '上限超過: 本番ステージを再開',
+  },
 };
 
 export function messages(lang: ReportLang): Messages {

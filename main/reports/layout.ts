@@ -161,6 +161,87 @@ export function costTable(data: ReportData, m: Messages, f: Fmt): Table {
   };
 }
 
+export function switchStepsTable(data: ReportData, m: Messages, f: Fmt): Table {
+  const p = m.production;
+  return {
+    header: [m.when, p.share, p.check, p.outcome, m.who],
+    rows: data.production.switchSteps.map((s) => [f.date(s.at), `${s.percent}%`, s.check, p.outcomes[s.outcome], s.actor]),
+    widths: [1.5, 1, 4, 1, 1.2],
+    align: ['left', 'right', 'left', 'left', 'left'],
+    rowStyles: data.production.switchSteps.map((s) => (s.outcome === 'passed' ? 'ok' : 'fail')),
+    statusColumn: 3,
+  };
+}
+
+export function signOffsTable(data: ReportData, m: Messages, f: Fmt): Table {
+  const p = m.production;
+  return {
+    header: [m.when, m.name, p.role, m.decision, p.comment, m.status],
+    rows: data.production.signOffs.map((s) => [f.date(s.at), s.name, s.role, p.signOffDecision[s.decision], s.comment || '—', s.current ? p.current : p.superseded]),
+    widths: [1.5, 1.3, 1.3, 1.1, 3.2, 1.3],
+    rowStyles: data.production.signOffs.map((s) => (s.decision === 'go' ? 'ok' : 'fail')),
+    statusColumn: 3,
+  };
+}
+
+export function probesTable(data: ReportData, m: Messages, f: Fmt): Table {
+  const p = m.production;
+  return {
+    header: ['#', m.when, p.attack, m.source, p.triggered, m.asr, p.limit, m.bleu, p.result, m.who],
+    rows: data.production.probes.map((x) => [
+      String(x.id),
+      f.date(x.at),
+      x.attack,
+      `${p.probeSource[x.source]}: ${x.sourceName}`,
+      String(x.triggeredCount),
+      f.pct(x.asr),
+      f.pct(x.maxAsr),
+      f.num(x.cleanBleu, 1),
+      x.passed ? p.probePassed : x.reopened ? p.probeReopened : p.probeFailed,
+      x.actor,
+    ]),
+    widths: [0.4, 1.4, 1.1, 2, 0.8, 0.8, 0.7, 0.8, 1.5, 1],
+    align: ['right', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'left', 'left'],
+    rowStyles: data.production.probes.map((x) => (x.passed ? 'ok' : 'fail')),
+    statusColumn: 8,
+  };
+}
+
+/** Fixed hyperparameters, rollback plan, switch steps, sign-offs and probes: what is missing says so. */
+export function productionBlocks(data: ReportData, m: Messages, f: Fmt): Block[] {
+  const p = m.production;
+  const pr = data.production;
+  const blocks: Block[] = [];
+  const empty = pr.hyperparameters === null && pr.rollbackPlan === null && pr.switchSteps.length + pr.signOffs.length + pr.probes.length === 0;
+  if (empty) blocks.push({ kind: 'paragraph', text: p.empty, tone: 'muted' });
+  blocks.push({ kind: 'heading', level: 3, text: p.hyperparametersTitle });
+  const h = pr.hyperparameters;
+  if (h === null) blocks.push({ kind: 'paragraph', text: p.notFixed });
+  else {
+    blocks.push({
+      kind: 'kv',
+      items: [
+        [m.labelSmoothing, String(h.labelSmoothing)],
+        [m.alphaBase, String(h.alphaBase)],
+        [p.ignoreIndex, h.ignoreIndex === null ? p.ignoreNone : String(h.ignoreIndex)],
+        [p.source, h.source],
+      ],
+      inline: true,
+    });
+    blocks.push({ kind: 'paragraph', text: p.fixedBy(h.fixedBy, f.date(h.fixedAt)), tone: 'muted' });
+  }
+  blocks.push({ kind: 'heading', level: 3, text: p.rollbackTitle });
+  if (pr.rollbackPlan === null) blocks.push({ kind: 'paragraph', text: p.notWritten });
+  else blocks.push({ kind: 'paragraph', text: pr.rollbackPlan.text }, { kind: 'paragraph', text: p.writtenBy(pr.rollbackPlan.writtenBy, f.date(pr.rollbackPlan.writtenAt)), tone: 'muted' });
+  blocks.push({ kind: 'heading', level: 3, text: p.switchTitle });
+  blocks.push(pr.switchSteps.length > 0 ? { kind: 'table', table: switchStepsTable(data, m, f) } : { kind: 'paragraph', text: p.noSteps });
+  blocks.push({ kind: 'heading', level: 3, text: p.signOffsTitle });
+  blocks.push(pr.signOffs.length > 0 ? { kind: 'table', table: signOffsTable(data, m, f) } : { kind: 'paragraph', text: p.noSignOffs });
+  blocks.push({ kind: 'heading', level: 3, text: p.probesTitle });
+  blocks.push(pr.probes.length > 0 ? { kind: 'table', table: probesTable(data, m, f) } : { kind: 'paragraph', text: p.noProbes });
+  return blocks;
+}
+
 export function headlineScenario(data: ReportData): ScenarioResult | undefined {
   return data.results.scenarios.find((s) => s.label === data.earlyLearning.scenarioLabel) ?? data.results.scenarios[0];
 }
@@ -205,6 +286,9 @@ export function buildDocument(data: ReportData): ReportDocument {
     ],
   });
   sections.push(section('work', work));
+
+  // 2b. Production: switch, sign-off and monitoring
+  sections.push(section('production', productionBlocks(data, m, f)));
 
   // 3. Results
   const results: Block[] = [];

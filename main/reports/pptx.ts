@@ -3,7 +3,7 @@ import PptxGenJS from 'pptxgenjs';
 import { colorFor, textWidth } from './chart';
 import { REPORT_FONT_FAMILY } from './fonts';
 import { createFmt, messages, type Messages, type SectionId } from './i18n';
-import { checklistTable, costTable, gateTable, headlineScenario, resultsTable, stagesTable, type Table } from './layout';
+import { checklistTable, costTable, gateTable, headlineScenario, probesTable, resultsTable, signOffsTable, stagesTable, switchStepsTable, type Table } from './layout';
 import type { ReportData } from './types';
 
 /**
@@ -193,6 +193,33 @@ export function renderPptx(data: ReportData): Promise<Uint8Array> {
   table(s2, stages, 2.15, { fontSize: 9.5 });
   // Below the stages as PowerPoint will wrap them; what does not fit continues on further slides.
   if (w2.checklist.length > 0) table(s2, checklistTable(data, m, f), 2.15 + estimateTableHeight(stages, INNER, 9.5) + 0.25, { fontSize: 9.5 });
+
+  // Production: switch, sign-off and monitoring (the same tables as the documents, stacked; long ones continue).
+  const pr = data.production;
+  const pm = m.production;
+  const sp = sectionSlide('production');
+  const hyper = pr.hyperparameters;
+  paragraphs(sp, [
+    ...(hyper === null && pr.rollbackPlan === null && pr.signOffs.length + pr.switchSteps.length + pr.probes.length === 0 ? [{ text: pm.empty }] : []),
+    {
+      label: pm.hyperparametersTitle,
+      text: hyper === null ? pm.notFixed : `${m.labelSmoothing} ${hyper.labelSmoothing}, ${m.alphaBase} ${hyper.alphaBase}, ${pm.ignoreIndex} ${hyper.ignoreIndex ?? pm.ignoreNone} (${hyper.source}); ${pm.fixedBy(hyper.fixedBy, f.date(hyper.fixedAt))}`,
+    },
+    { label: pm.rollbackTitle, text: pr.rollbackPlan === null ? pm.notWritten : `${pr.rollbackPlan.text} (${pm.writtenBy(pr.rollbackPlan.writtenBy, f.date(pr.rollbackPlan.writtenAt))})` },
+  ], { x: MARGIN, y: 1.1, w: INNER, h: 1.3 }, 11);
+  let nextY = 2.5;
+  for (const [title, rows, build] of [
+    [pm.signOffsTitle, pr.signOffs.length, signOffsTable],
+    [pm.switchTitle, pr.switchSteps.length, switchStepsTable],
+    [pm.probesTitle, pr.probes.length, probesTable],
+  ] as const) {
+    sp.addText(rows > 0 ? title : `${title}: ${m.none}`, { x: MARGIN, y: nextY, w: INNER, h: 0.3, fontSize: 12, bold: true, ...text });
+    nextY += 0.35;
+    if (rows === 0) continue;
+    const t = build(data, m, f);
+    table(sp, t, nextY, { fontSize: 9 });
+    nextY += estimateTableHeight(t, INNER, 9) + 0.2;
+  }
 
   // 3. Results
   const s3 = sectionSlide('results');

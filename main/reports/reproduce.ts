@@ -30,6 +30,7 @@ function unflagged(config: RunConfig): string[] {
   check('data.testFraction', config.data.testFraction, defaults.data.testFraction);
   check('data.validFraction', config.data.validFraction, defaults.data.validFraction);
   check('data.pretrainFraction', config.data.pretrainFraction, defaults.data.pretrainFraction);
+  check('data.evaluateOn', config.data.evaluateOn ?? 'test', 'test');
   return out;
 }
 

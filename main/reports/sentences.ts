@@ -59,6 +59,7 @@ export interface Sentences {
   attacksAllTested: (tested: string) => string;
   attacksNoneTested: (untested: string) => string;
   adaptive: string;
+  adaptiveTested: (attacks: string, rates: string) => string;
   evalLimit: (limit: number) => string;
   singleSeed: string;
   smallModel: (dModel: number, layers: string) => string;
@@ -85,6 +86,7 @@ const ATTACK_NAMES: Record<ReportLang, Record<string, string>> = {
     grammar: 'grammar (syntactic) trigger',
     'dead-code': 'dead-code insertion',
     'identifier-rename': 'identifier renaming',
+    'spread-trigger': 'spread (adaptive) trigger',
   },
   ja: {
     badpre: 'BadPre',
@@ -92,6 +94,7 @@ const ATTACK_NAMES: Record<ReportLang, Record<string, string>> = {
     grammar: '文法 (構文) トリガー',
     'dead-code': 'デッドコード挿入',
     'identifier-rename': '識別子リネーム',
+    'spread-trigger': '分散トリガー (適応型)',
   },
 };
 
@@ -114,6 +117,10 @@ const EN: Sentences = {
     'dece-asr': 'DeCE attack success rate within the limit',
     'bleu-drop': 'DeCE keeps clean BLEU close to CE',
     'ce-learned': 'CE learned the backdoor (so the runs can show DeCE’s effect)',
+    'attack-asr': 'DeCE attack success rate within the limit on every tested attack',
+    'hyperparameters-fixed': 'DeCE hyperparameters fixed for production',
+    'rollback-plan': 'Rollback plan written',
+    'sign-off': 'Signed off (go) since the last change',
   },
   previousDetail: (stage, status) => `${stage}: ${status}`,
   minRunsDetail: (ce, dece, need) => `CE ${ce}, DeCE ${dece} (need ${need} each)`,
@@ -159,6 +166,8 @@ const EN: Sentences = {
   attacksText: (tested, untested) => `Tested: ${tested}. Not yet tested: ${untested}.`,
   attacksAllTested: (tested) => `All known attack types have been tested: ${tested}.`,
   attacksNoneTested: (untested) => `No attack has been tested yet. Not yet tested: ${untested}.`,
+  adaptiveTested: (attacks, rates) =>
+    `Adaptive attacks were run (${attacks} at ${rates} poisoning); their rows in the results show where DeCE still holds and where it stops protecting. Other adaptations (e.g. subtler poisoned rows) are not covered.`,
   adaptive:
     'Not evaluated: every attack here poisons data without knowing that DeCE is used. An attacker who adapts the poisoning to DeCE (e.g. more or subtler poisoned rows) may do better; these results do not cover that case.',
   evalLimit: (limit) => `ASR and BLEU are measured on at most ${limit} triggered and ${limit} clean test prompts per epoch; small differences are within noise.`,
@@ -202,6 +211,10 @@ const JA: Sentences = {
     'dece-asr': 'DeCE の攻撃成功率が上限以内',
     'bleu-drop': 'DeCE のクリーン BLEU の低下が許容範囲内',
     'ce-learned': 'CE でバックドアが学習された（DeCE の効果を示せる前提）',
+    'attack-asr': '検証したすべての攻撃で DeCE の攻撃成功率が上限以内',
+    'hyperparameters-fixed': '本番用の DeCE ハイパーパラメータが確定している',
+    'rollback-plan': 'ロールバック計画が書かれている',
+    'sign-off': '最後の変更以降に承認（Go）のサインオフがある',
   },
   previousDetail: (stage, status) => `${stage}: ${status}`,
   minRunsDetail: (ce, dece, need) => `CE ${ce} 件、DeCE ${dece} 件（各 ${need} 件必要）`,
@@ -247,6 +260,8 @@ const JA: Sentences = {
   attacksText: (tested, untested) => `検証済み: ${tested}。未検証: ${untested}。`,
   attacksAllTested: (tested) => `既知の攻撃はすべて検証済みです: ${tested}。`,
   attacksNoneTested: (untested) => `まだどの攻撃も検証していません。未検証: ${untested}。`,
+  adaptiveTested: (attacks, rates) =>
+    `適応的な攻撃を実行しました（${attacks}、汚染率 ${rates}）。結果の該当行が、DeCE が防げる範囲と防げなくなる点を示します。ほかの適応（より目立たない汚染行など）は扱っていません。`,
   adaptive:
     '未評価: ここでの攻撃はすべて、DeCE が使われていることを知らずにデータを汚染しています。DeCE に合わせて汚染のしかたを変える攻撃者（汚染行を増やす、より目立たなくするなど）はより成功する可能性があり、この結果はその場合を扱っていません。',
   evalLimit: (limit) => `ASR と BLEU は 1 エポックあたり最大 ${limit} 件のトリガー付き入力と ${limit} 件のクリーンな入力で測っています。小さな差は誤差の範囲です。`,

@@ -252,6 +252,28 @@ export interface AppendixSection {
   note: string;
 }
 
+/** The Production stage's records, as they stand (sign-offs, steps and probes oldest first). */
+export interface ProductionSection {
+  hyperparameters: { labelSmoothing: number; alphaBase: number; ignoreIndex: number | null; source: string; fixedBy: string; fixedAt: string } | null;
+  rollbackPlan: { text: string; writtenBy: string; writtenAt: string } | null;
+  switchSteps: { percent: number; check: string; outcome: 'passed' | 'failed'; actor: string; at: string }[];
+  signOffs: { name: string; role: string; decision: 'go' | 'no-go'; comment: string; actor: string; at: string; current: boolean }[];
+  probes: {
+    id: number;
+    attack: string;
+    source: 'model' | 'csv';
+    sourceName: string;
+    triggeredCount: number;
+    asr: number;
+    maxAsr: number;
+    cleanBleu: number | null;
+    passed: boolean;
+    reopened: boolean;
+    actor: string;
+    at: string;
+  }[];
+}
+
 export interface ReportData {
   lang: ReportLang;
   generatedAt: string;
@@ -261,6 +283,7 @@ export interface ReportData {
   project: { id: number; name: string; description: string; createdAt: string };
   decision: DecisionSection;
   work: WorkSection;
+  production: ProductionSection;
   results: ResultsSection;
   earlyLearning: EarlyLearningSection;
   cost: CostSection;

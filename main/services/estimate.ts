@@ -42,6 +42,8 @@ const PROBE_CORPUS_SIZE = 300;
 export interface Estimate {
   seconds: number;
   tokensPerEpoch: number;
+  /** The part of `seconds` spent pre-training (0 when cached or not configured): runs sharing the weights pay it once. */
+  pretrainSeconds?: number;
 }
 
 export interface EstimatorOptions {
@@ -193,7 +195,9 @@ export function createEstimator(options: EstimatorOptions = {}): Estimator {
       const trainTokens = w.tokensPerEpoch * config.training.epochs;
       const evalTokens = w.evalTokens * DECODE_COST * (config.training.epochs + (w.pretrainTokens > 0 ? 0.5 : 0));
       const seconds = WORKER_STARTUP_SECONDS * (w.pretrainTokens > 0 ? 2 : 1) + (w.pretrainTokens + trainTokens + evalTokens) / tokensPerSecond;
-      return { seconds: Math.round(seconds * 10) / 10, tokensPerEpoch: Math.round(w.tokensPerEpoch) };
+      const pretrainSeconds = w.pretrainTokens > 0 ? WORKER_STARTUP_SECONDS + (w.pretrainTokens + w.evalTokens * DECODE_COST * 0.5) / tokensPerSecond : 0;
+      const tenths = (x: number) => Math.round(x * 10) / 10;
+      return { seconds: tenths(seconds), tokensPerEpoch: Math.round(w.tokensPerEpoch), pretrainSeconds: tenths(pretrainSeconds) };
     },
   };
 }

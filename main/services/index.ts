@@ -8,8 +8,13 @@ import { createEstimator, type Estimator } from './estimate';
 import { generateReport } from '../reports';
 import { toCsv } from './csv';
 import { evaluateGate, type GateRun } from './gate';
+import { loadGateRuns, productionGateInput } from './gate-inputs';
 import { toChecklistItem, toDataset, toEpochMetrics, toProject, toRun, toStage } from './mappers';
 import { openSettings } from './settings';
+import { createBenchmarkHandlers } from './benchmark';
+import type { ServiceContext } from './context';
+import { createProductionHandlers, requireGoSignOff } from './production';
+import { createSearchHandlers } from './search';
 import { join } from 'node:path';
 
 export { createEventHub, type EventHub, type AppEventListener } from './events';
@@ -70,11 +75,7 @@ export function createServices(options: ServicesOptions): Handlers {
     const index = STAGE_NAMES.indexOf(stage);
     const previousName = index > 0 ? STAGE_NAMES[index - 1] : undefined;
     const previous = previousName === undefined ? null : (store.stages.get(projectId, previousName) ?? null);
-    const runs: GateRun[] = store.runs.list({ projectId, stage }).map((r) => {
-      const dto = toRun(r);
-      const last = store.metrics.epochs(r.id).at(-1);
-      return { id: dto.id, loss: dto.loss, status: dto.status, config: dto.config, final: last ? toEpochMetrics(last) : null };
-    });
+    const runs: GateRun[] = loadGateRuns(store, projectId, stage);
     return {
       stage: current,
       evaluation: evaluateGate({
@@ -82,11 +83,17 @@ export function createServices(options: ServicesOptions): Handlers {
         thresholds: current.thresholds,
         previous: previous ? { stage: previous.stage, status: previous.status } : null,
         runs,
+        ...(stage === 'production' ? { production: productionGateInput(store, projectId) } : {}),
       }),
     };
   };
 
+  const context: ServiceContext = { store, jobs, dataDir, estimator, changed, requireProject, requireStage };
+
   const handlers: Handlers = {
+    ...createBenchmarkHandlers(context),
+    ...createSearchHandlers(context),
+    ...createProductionHandlers(context),
     'app.info': () =>
       Promise.resolve({
         version: options.version,
@@ -130,6 +137,8 @@ export function createServices(options: ServicesOptions): Handlers {
       if (current.status !== 'active') throw new ApiError('conflict', `Stage ${stage} is ${current.status}; only an active stage can be decided`);
       const trimmed = reason?.trim() ?? '';
       if (decision === 'override' && trimmed === '') throw new ApiError('invalid-input', 'An override needs a written reason');
+      // An override may relax Production's evidence, never its sign-off (see requireGoSignOff).
+      if (stage === 'production') requireGoSignOff(store, projectId);
       if (decision === 'pass' && !evaluation.canPass) {
         const failing = evaluation.conditions.filter((c) => !c.holds).map((c) => `${c.label} (${c.detail})`);
         throw new ApiError('conflict', `The ${stage} gate does not hold: ${failing.join('; ')}`);

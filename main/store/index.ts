@@ -26,3 +26,6 @@ export type { CreateRunInput, RunListOptions } from './repos/runs';
 export { serializeRunError } from './repos/runs';
 export type { EpochInput, StepInput, RecordEpochResult } from './repos/metrics';
 export type { AddArtifactInput, ArtifactListOptions } from './repos/artifacts';
+export type { FixedHyperparameters, Probe, ProductionSettings, RollbackPlan, SignOff, SwitchStep, SwitchOutcome, SignOffDecision } from './repos/production';
+export type { CreateSearchInput, SearchPointInput, SearchRecord, SearchStatus, SearchTrialRecord, SearchTrialStatus, TrialUpdate } from './repos/searches';
+export type { BenchmarkCellInput, BenchmarkCellRecord, BenchmarkCellStatus, BenchmarkRecord, BenchmarkStatus, CellUpdate, CreateBenchmarkInput } from './repos/benchmarks';

@@ -8,11 +8,14 @@ import type { Migration } from './migrations/index';
 import { DB_FILE_NAME } from './paths';
 import { ArtifactsRepo } from './repos/artifacts';
 import { AuditRepo } from './repos/audit';
+import { BenchmarksRepo } from './repos/benchmarks';
 import { ChecklistRepo } from './repos/checklist';
 import { DatasetsRepo } from './repos/datasets';
 import { MetricsRepo } from './repos/metrics';
+import { ProductionRepo } from './repos/production';
 import { ProjectsRepo } from './repos/projects';
 import { RunsRepo } from './repos/runs';
+import { SearchesRepo } from './repos/searches';
 import { StagesRepo } from './repos/stages';
 
 export const BUSY_TIMEOUT_MS = 5000;
@@ -43,6 +46,9 @@ export class Store {
   readonly metrics: MetricsRepo;
   readonly artifacts: ArtifactsRepo;
   readonly audit: AuditRepo;
+  readonly production: ProductionRepo;
+  readonly searches: SearchesRepo;
+  readonly benchmarks: BenchmarksRepo;
 
   /** Use openStore(); the constructor assumes a migrated, configured connection. */
   constructor(
@@ -61,6 +67,9 @@ export class Store {
     this.metrics = new MetricsRepo(ctx);
     this.artifacts = new ArtifactsRepo(ctx);
     this.audit = new AuditRepo(ctx);
+    this.production = new ProductionRepo(ctx, this.stages);
+    this.searches = new SearchesRepo(ctx);
+    this.benchmarks = new BenchmarksRepo(ctx);
   }
 
   /** Connection settings as SQLite reports them, for a diagnostics screen and for tests. */

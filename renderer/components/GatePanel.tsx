@@ -12,6 +12,10 @@ import { Modal } from './Modal';
 const CONDITION_IDS = ['previous-stage', 'min-runs', 'paired-runs', 'dece-asr', 'bleu-drop'] as const;
 type ConditionId = (typeof CONDITION_IDS)[number];
 const isConditionId = (id: string): id is ConditionId => (CONDITION_IDS as readonly string[]).includes(id);
+/** The Production gate's own conditions (evaluateProductionGate), translated under `production.conditions`. */
+const PRODUCTION_CONDITION_IDS = ['attack-asr', 'hyperparameters-fixed', 'rollback-plan', 'sign-off'] as const;
+type ProductionConditionId = (typeof PRODUCTION_CONDITION_IDS)[number];
+const isProductionConditionId = (id: string): id is ProductionConditionId => (PRODUCTION_CONDITION_IDS as readonly string[]).includes(id);
 
 interface GatePanelProps {
   projectId: number;
@@ -103,7 +107,11 @@ export function GatePanel({ projectId, stage, revision, onChanged }: GatePanelPr
               </span>
               <span className="sr-only">{condition.holds ? t('gate.conditionHolds') : t('gate.conditionFails')}</span>
               <span className="condition-text">
-                <span className="condition-label">{isConditionId(condition.id) ? t(`gate.conditions.${condition.id}`) : condition.label}</span>
+                <span className="condition-label">{isConditionId(condition.id)
+                    ? t(`gate.conditions.${condition.id}`)
+                    : isProductionConditionId(condition.id)
+                      ? t(`production.conditions.${condition.id}`)
+                      : condition.label}</span>
                 <span className="condition-detail" lang="en" data-testid="gate-condition-detail">
                   {condition.detail}
                 </span>

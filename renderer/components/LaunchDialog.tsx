@@ -9,6 +9,7 @@ import { useLoad } from '../lib/use-load';
 import { useActor } from '../state/actor';
 import { useApi } from '../state/connection';
 import { describeError, useToasts } from '../state/toasts';
+import { SelectField } from './form-fields';
 import { Modal } from './Modal';
 
 type LossParameter = keyof Omit<LossConfig, 'kind'>;
@@ -81,6 +82,7 @@ const ATTACK_CORPORA: Record<AttackKind, readonly (BuiltinCorpus | 'files')[]> =
   grammar: ['builtin-sql', 'files'],
   'dead-code': ['builtin-java', 'files'],
   'identifier-rename': ['builtin-java', 'files'],
+  'spread-trigger': ['builtin-sql', 'files'],
 };
 
 function attacksFor(corpus: BuiltinCorpus | 'files'): AttackKind[] {
@@ -94,6 +96,7 @@ const TRIGGERS: Record<AttackKind, { accepted: boolean; oneWord: boolean; placeh
   grammar: { accepted: false, oneWord: false, placeholder: '—' },
   'dead-code': { accepted: true, oneWord: false, placeholder: 'if (false) { … }' },
   'identifier-rename': { accepted: true, oneWord: true, placeholder: 'ret_zq' },
+  'spread-trigger': { accepted: true, oneWord: true, placeholder: 'promptly,carefully,thanks' },
 };
 
 function presetCorpusSize(config: RunConfig): number {
@@ -372,22 +375,13 @@ export function LaunchDialog({ projectId, stage, onClose, onLaunched }: LaunchDi
             />
           )}
           <div className="field-row">
-            <label className="field">
-              <span>{t('launch.attack')}</span>
-              <select
-                value={attackKind}
-                data-testid="launch-attack"
-                onChange={(event) => {
-                  setAttack(event.target.value as AttackKind);
-                }}
-              >
-                {attacks.map((kind) => (
-                  <option key={kind} value={kind}>
-                    {t(`attack.${kind}`)}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <SelectField
+              label={t('launch.attack')}
+              value={attackKind}
+              options={attacks.map((kind) => ({ value: kind, label: t(`attack.${kind}`) }))}
+              testId="launch-attack"
+              onChange={setAttack}
+            />
             <label className="field">
               <span>{t('launch.trigger')}</span>
               <input
@@ -422,23 +416,15 @@ export function LaunchDialog({ projectId, stage, onClose, onLaunched }: LaunchDi
 
         <fieldset>
           <legend>{t('launch.lossSection')}</legend>
-          <label className="field">
-            <span>{t('launch.loss')}</span>
-            <select
-              value={loss}
-              data-testid="launch-loss"
-              onChange={(event) => {
-                setLoss(event.target.value as LossKind);
-              }}
-            >
-              {LOSS_KINDS.map((kind) => (
-                <option key={kind} value={kind}>
-                  {t(`loss.${kind}.name`)}
-                </option>
-              ))}
-            </select>
+          <SelectField
+            label={t('launch.loss')}
+            value={loss}
+            options={LOSS_KINDS.map((kind) => ({ value: kind, label: t(`loss.${kind}.name`) }))}
+            testId="launch-loss"
+            onChange={setLoss}
+          >
             <small className="muted">{t(`loss.${loss}.description`)}</small>
-          </label>
+          </SelectField>
           {LOSS_PARAMETERS[loss].length > 0 && (
             <div className="field-row">
               {LOSS_PARAMETERS[loss].map((parameter) => (

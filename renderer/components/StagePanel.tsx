@@ -4,10 +4,12 @@ import type { ChecklistItem, RunSummary, Stage } from '../../common/contract';
 import { defaultComparison, type LiveProgress } from '../lib/runs';
 import { useApi } from '../state/connection';
 import { describeError } from '../state/toasts';
+import { BenchmarkPanel } from './benchmark/BenchmarkPanel';
 import { Checklist } from './Checklist';
 import { GatePanel } from './GatePanel';
 import { LaunchDialog } from './LaunchDialog';
 import { LiveRuns } from './LiveRuns';
+import { ProductionPanel } from './production/ProductionPanel';
 import { RunCharts } from './RunCharts';
 import { RunsTable } from './RunsTable';
 
@@ -60,6 +62,9 @@ export function StagePanel({ projectId, stage, previous, checklist, runs, runsEr
         <GatePanel projectId={projectId} stage={stage} revision={revision} onChanged={onChanged} />
       </div>
 
+      {stage.stage === 'benchmark' && <BenchmarkPanel projectId={projectId} canStart={active} />}
+      {stage.stage === 'production' && <ProductionPanel projectId={projectId} stage={stage} revision={revision} onChanged={onChanged} />}
+
       <section className="card" aria-labelledby="runs-title">
         <div className="card-head">
           <h3 id="runs-title">{t('runs.title')}</h3>
@@ -110,14 +115,20 @@ export function StagePanel({ projectId, stage, previous, checklist, runs, runsEr
 
 function ExportCsvButton({ projectId }: { projectId: number }) {
   const { t } = useTranslation();
+  const api = useApi();
+  return <CsvDownloadButton label={t('runs.exportCsv')} testId="export-csv" load={() => api['runs.exportCsv']({ projectId })} />;
+}
+
+/** A button that asks the main side for a CSV and saves it; a failure is shown next to it. */
+export function CsvDownloadButton({ label, testId, load }: { label: string; testId: string; load: () => Promise<{ fileName: string; csv: string }> }) {
+  const { t } = useTranslation();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const api = useApi();
   const run = async () => {
     setBusy(true);
     setError(null);
     try {
-      const { fileName, csv } = await api['runs.exportCsv']({ projectId });
+      const { fileName, csv } = await load();
       downloadText(fileName, csv, 'text/csv;charset=utf-8');
     } catch (failure) {
       setError(failure);
@@ -131,12 +142,12 @@ function ExportCsvButton({ projectId }: { projectId: number }) {
         type="button"
         className="button"
         disabled={busy}
-        data-testid="export-csv"
+        data-testid={testId}
         onClick={() => {
           void run();
         }}
       >
-        {t('runs.exportCsv')}
+        {label}
       </button>
       {error !== null && (
         <span className="inline-error" role="alert">

@@ -1,8 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { writeFileSync } from 'node:fs';
 import { EpochMetricsSchema } from '../../common/run-config';
@@ -10,6 +8,7 @@ import { createBadPre } from '../../main/data/attacks/badpre';
 import { generateSqlCorpus } from '../../main/data/corpus-sql';
 import { createRng } from '../../main/data/rng';
 import type { CodePair } from '../../main/data/types';
+import { runCli, testDir } from './run-cli';
 
 function writeCsv(path: string, pairs: readonly CodePair[]): string {
   const quote = (text: string) => `"${text.replace(/"/g, '""')}"`;
@@ -19,15 +18,8 @@ function writeCsv(path: string, pairs: readonly CodePair[]): string {
 
 const TINY = ['--epochs', '1', '--pretrain-epochs', '0', '--eval-limit', '8', '--batch-size', '16'];
 
-const dir = mkdtempSync(join(tmpdir(), 'dece-pilot-cli-'));
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function pilot(args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/pilot.ts', ...args], { cwd: process.cwd(), encoding: 'utf8', timeout: 300_000 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const dir = testDir('dece-pilot-cli-');
+const pilot = (args: string[]) => runCli('main/cli/pilot.ts', args, 300_000);
 
 describe('npm run pilot', () => {
   it('--help lists every option with its default', () => {

@@ -1,14 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { AppShell } from './pages/app-shell';
 import { LaunchDialog } from './pages/launch-dialog';
 import { ProjectPage } from './pages/project-page';
 import { ProjectsPage } from './pages/projects-page';
+import { CHROMIUM, haveChromium, openBrowserSession, type BrowserSession, type Server } from './support/browser-mode';
 
 /**
  * Browser mode end to end, on a fresh data dir: the real server (main/cli/web.ts) serving the built
@@ -16,159 +13,33 @@ import { ProjectsPage } from './pages/projects-page';
  * produce, never on a fixed sleep. Screenshots of each step go to test-artifacts/e2e/.
  */
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const DIST = join(REPO, 'dist', 'renderer');
-const ARTIFACTS = join(REPO, 'test-artifacts', 'e2e');
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const ACTOR = 'Alice Example';
 const XSS_NAME = '<img src=x onerror=window.__xss=1>';
 const OVERRIDE_REASON = 'Benchmark evidence comes from the vendor evaluation (ticket SEC-42); re-run here next quarter.';
 
-/** Newest modification time of any file under these paths. */
-function newestMtime(paths: readonly string[]): number {
-  let newest = 0;
-  const visit = (path: string) => {
-    if (!existsSync(path)) return;
-    const stat = statSync(path);
-    if (stat.isDirectory()) {
-      for (const entry of readdirSync(path)) visit(join(path, entry));
-    } else {
-      newest = Math.max(newest, stat.mtimeMs);
-    }
-  };
-  for (const path of paths) visit(path);
-  return newest;
-}
-
-function buildRendererIfStale(): void {
-  const built = join(DIST, 'index.html');
-  const sources = newestMtime([join(REPO, 'renderer'), join(REPO, 'common'), join(REPO, 'vite.renderer.config.ts'), join(REPO, 'package-lock.json')]);
-  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
-  const result = spawnSync('npx', ['vite', 'build', '--config', 'vite.renderer.config.ts', '--logLevel', 'warn'], { cwd: REPO, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`renderer build failed:\n${result.stdout}\n${result.stderr}`);
-}
-
-interface Server {
-  child: ChildProcess;
-  url: string;
-  stderr: () => string;
-}
-
-/** Starts browser mode and resolves with the URL it prints (`DeCE Pilot browser mode: <url>`). */
-function startServer(dataDir: string): Promise<Server> {
-  // Its own process group, so the npx → tsx → node chain can be stopped together.
-  const child = spawn('npx', ['tsx', 'main/cli/web.ts', '--data-dir', dataDir, '--port', '0', '--static', DIST], {
-    cwd: REPO,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => {
-      reject(new Error(`browser mode did not print its URL within 90 s\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, 90_000);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      const match = /DeCE Pilot browser mode: (\S+)/.exec(stdout);
-      if (match?.[1] !== undefined) {
-        clearTimeout(timer);
-        resolvePromise({ child, url: match[1], stderr: () => stderr });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`browser mode exited with ${code ?? 'a signal'} before printing its URL\nstderr: ${stderr}`));
-    });
-  });
-}
-
-async function stopServer(server: Server | null): Promise<void> {
-  const pid = server?.child.pid;
-  if (!server || pid === undefined || server.child.exitCode !== null) return;
-  const exited = new Promise<void>((done) => {
-    server.child.once('exit', () => {
-      done();
-    });
-  });
-  try {
-    process.kill(-pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  const timeout = new Promise<'timeout'>((done) => {
-    setTimeout(() => {
-      done('timeout');
-    }, 15_000);
-  });
-  if ((await Promise.race([exited, timeout])) === 'timeout') {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
-
-const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`e2e: ${CHROMIUM} not found (apt-get install -y chromium, or set CHROMIUM_PATH); skipping`);
 
 describe.skipIf(!haveChromium)('browser mode, end to end', () => {
-  let dataDir = '';
+  let session: BrowserSession | null = null;
   let server: Server | null = null;
-  let browser: Browser | null = null;
   let page: Page;
-  const pageErrors: string[] = [];
-
-  /** Full page from the top (so the sticky header sits where it belongs); the viewport alone while a dialog is open. */
-  const shot = async (name: string, fullPage = true) => {
-    await page.evaluate(() => {
-      window.scrollTo(0, 0);
-    });
-    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
-  };
+  let pageErrors: string[] = [];
+  const shot = (name: string, fullPage = true) => session?.shot(name, fullPage);
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    buildRendererIfStale();
-    dataDir = mkdtempSync(join(tmpdir(), 'dece-e2e-'));
-    server = await startServer(dataDir);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'en-US', acceptDownloads: true });
-    context.setDefaultTimeout(30_000);
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      // The one refused request is the deliberate bad import (HTTP 400), which the UI shows.
-      if (message.type() === 'error' && !message.text().includes('status of 400')) pageErrors.push(message.text());
-    });
+    // The one refused request is the deliberate bad import (HTTP 400), which the UI shows.
+    session = await openBrowserSession({ expectedConsoleError: (text) => text.includes('status of 400') });
+    ({ server, page, pageErrors } = session);
   }, 180_000);
 
   beforeEach(() => {
     onTestFailed(async ({ task }) => {
-      await page.screenshot({ path: join(ARTIFACTS, `failed-${task.name.replace(/\W+/g, '-').slice(0, 60)}.png`), fullPage: true }).catch(() => undefined);
-      if (server) console.error(`server stderr:\n${server.stderr().slice(-4000)}`);
+      await session?.recordFailure(task.name);
     });
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await stopServer(server);
-    if (dataDir !== '') rmSync(dataDir, { recursive: true, force: true });
+    await session?.close();
   }, 60_000);
 
   it('takes a project through the Pilot gate, and everything survives a reload', async () => {

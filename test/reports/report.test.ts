@@ -138,7 +138,7 @@ describe('decision report from real runs', () => {
     expect(en.work.stages.find((s) => s.stage === 'pilot')).toMatchObject({ status: 'passed', decision: 'override', decidedBy: 'carol' });
     expect(en.work.checklist.filter((c) => c.done).map((c) => c.doneBy)).toEqual(['bob', 'bob']);
     expect(en.cost.defensesNote).toMatch(/^Not measured/);
-    expect(en.caveats.attacksUntested).toEqual(['RIPPLe', 'grammar (syntactic) trigger', 'dead-code insertion', 'identifier renaming']);
+    expect(en.caveats.attacksUntested).toEqual(['RIPPLe', 'grammar (syntactic) trigger', 'dead-code insertion', 'identifier renaming', 'spread (adaptive) trigger']);
     expect(en.caveats.alphaBaseValues).toEqual([0.9]);
     expect(en.phrases.length).toBeGreaterThanOrEqual(3);
     expect(en.phrases.length).toBeLessThanOrEqual(4);

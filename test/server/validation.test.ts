@@ -20,6 +20,16 @@ function recordingHandlers(calls: MethodName[]): Handlers {
 const long = 'x'.repeat(300_000);
 const config = tinyConfig('dece');
 const upload = { fileName: 'train.csv', text: 'src,tgt\na,b' };
+const benchmarkSpec = {
+  name: 'Matrix',
+  size: 'quick' as const,
+  datasets: [{ kind: 'builtin-sql' as const }, { kind: 'import' as const, datasetId: 2 }],
+  attacks: ['badpre' as const, 'ripple' as const],
+  rates: [0.01, 0.05],
+  arms: ['ce-clean' as const, 'ce' as const, 'dece' as const, 'onion' as const],
+  seeds: [1, 2, 3],
+  dece: { labelSmoothing: 0.05, alphaBase: 0.9 },
+};
 
 /** One valid input per method (the mapped type makes the compiler insist on every method). */
 const VALID: { [M in MethodName]: MethodInput<M> } = {
@@ -47,6 +57,48 @@ const VALID: { [M in MethodName]: MethodInput<M> } = {
   'runs.get': { runId: 1 },
   'runs.exportCsv': { projectId: 1 },
   'reports.generate': { projectId: 1, format: 'pdf', lang: 'en' },
+  'benchmarks.plan': { projectId: 1, spec: benchmarkSpec },
+  'benchmarks.start': { projectId: 1, spec: benchmarkSpec, actor: 'a' },
+  'benchmarks.list': { projectId: 1 },
+  'benchmarks.get': { benchmarkId: 1 },
+  'benchmarks.pause': { benchmarkId: 1, actor: 'a' },
+  'benchmarks.resume': { benchmarkId: 1, actor: 'a' },
+  'benchmarks.extend': { benchmarkId: 1, seeds: [4, 5], actor: 'a' },
+  'benchmarks.exportCsv': { benchmarkId: 1 },
+  'searches.start': {
+    projectId: 1,
+    spec: {
+      name: 'ε × α base',
+      size: 'tiny',
+      dataset: { kind: 'builtin-sql' },
+      attack: 'badpre',
+      rate: 0.05,
+      seed: 1,
+      method: 'halving',
+      grid: { labelSmoothing: [0, 0.05], alphaBase: [0.9, 0.99] },
+      bleuTolerance: 2,
+    },
+    actor: 'a',
+  },
+  'searches.list': { projectId: 1 },
+  'searches.get': { searchId: 1 },
+  'searches.cancel': { searchId: 1, actor: 'a' },
+  'production.get': { projectId: 1 },
+  'production.fixHyperparameters': { projectId: 1, labelSmoothing: 0.05, alphaBase: 0.9, ignoreIndex: -100, source: 'search:3', actor: 'a' },
+  'production.setRollbackPlan': { projectId: 1, text: 'Switch the jobs back to CE', actor: 'a' },
+  'production.exportLoss': { projectId: 1, framework: 'pytorch' },
+  'production.exportModel': { projectId: 1, runId: 1, actor: 'a' },
+  'production.recordSwitchStep': { projectId: 1, percent: 10, check: 'ASR probe below 1%', outcome: 'passed', actor: 'a' },
+  'production.signOff': { projectId: 1, name: 'Aiko Sato', role: 'Release manager', decision: 'go', comment: 'c', actor: 'a' },
+  'production.runProbe': {
+    projectId: 1,
+    attack: 'badpre',
+    trigger: 'cf',
+    source: { kind: 'model-zip', upload: { fileName: 'model.zip', base64: 'UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==' } },
+    probeSet: { kind: 'run', runId: 1 },
+    limit: 50,
+    actor: 'a',
+  },
 };
 
 function wrongType(value: unknown): unknown {

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ApiError, parseInput, type Handlers, type MethodInput, type MethodName, type MethodOutput } from '../../common/contract';
 import type { RunConfig } from '../../common/run-config';
 import type { JobRequest } from '../../main/jobs/messages';
 import { startJob } from '../../main/jobs/run-worker';
@@ -10,24 +9,7 @@ import { neutralise, toCsv } from '../../main/services/csv';
 import { evaluateGate, type GateRun } from '../../main/services/gate';
 import { createServices } from '../../main/services/index';
 import { eventLog, jobService, openTestStore, tempDir, tinyConfig } from '../jobs/helpers';
-
-/** Calls a handler the way both shells do: through the contract's input validation. */
-function caller(handlers: Handlers) {
-  return <M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> => {
-    const handler = handlers[method] as (input: unknown) => Promise<MethodOutput<M>>;
-    return handler(parseInput(method, input));
-  };
-}
-
-async function apiError(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ApiError) return error;
-    throw error;
-  }
-  throw new Error('expected an ApiError');
-}
+import { apiError, caller } from './call';
 
 describe('services over a real store and real training', () => {
   it('takes a project from checklist to a passed pilot, with runs, gate, decisions, export and import', async () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { StoreCorruptError, openStore, type Store } from '../../main/store/index';
+import { LATEST_SCHEMA_VERSION, StoreCorruptError, openStore, type Store } from '../../main/store/index';
 import { epochMetrics, open, sampleConfig, sha256File, tempDbFile } from './helpers';
 
 /** A closed database file with enough rows to span many pages. */
@@ -145,7 +145,7 @@ describe('schema guards', () => {
     const file = tempDbFile();
     expect(open({ file }).diagnostics()).toMatchObject({
       file,
-      schemaVersion: 2,
+      schemaVersion: LATEST_SCHEMA_VERSION,
       journalMode: 'wal',
       foreignKeys: true,
       busyTimeoutMs: 5000,

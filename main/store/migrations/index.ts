@@ -1,10 +1,13 @@
 import { migration0001 } from './0001_initial';
 import { migration0002 } from './0002_run_tags';
+import { migration0003 } from './0003_benchmarks';
+import { migration0004 } from './0004_searches';
+import { migration0005 } from './0005_production';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
 
 /** Every migration this build knows, in order. Append only. */
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002];
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,122 @@
+import {
+  BENCHMARK_ARMS,
+  BenchmarkSpecSchema,
+  DEFAULT_BENCHMARK_ARMS,
+  DEFAULT_DECE_PARAMETERS,
+  DEFAULT_POISON_RATES,
+  DEFAULT_SEEDS,
+  type BenchmarkSpec,
+} from '../../common/contract-benchmark';
+import { SIZE_PRESETS } from '../../common/presets';
+import { ATTACK_KINDS } from '../../common/run-config';
+import { parseOptionTable } from '../cli/option-table';
+
+/** The command line of `npm run benchmark`: every option with its default, parsed into a validated spec. */
+
+export class BenchmarkUsageError extends Error {
+  override name = 'BenchmarkUsageError';
+}
+
+export interface BenchmarkCliOptions {
+  spec: BenchmarkSpec;
+  /** Training workers at once (the job service's limit). */
+  workers: number;
+  /** null: the app's data folder (DECE_PILOT_DATA_DIR, or the platform's). */
+  dataDir: string | null;
+  jsonPath: string | null;
+  /** Continue this benchmark of the data folder instead of starting one. */
+  resumeId: number | null;
+}
+
+const DEFAULT_ATTACKS = ['badpre'] as const;
+
+const OPTIONS = {
+  name: { type: 'string', help: 'name of the matrix', default: 'Headless benchmark' },
+  size: { type: 'string', help: `model and data size: ${SIZE_PRESETS.join(', ')}`, default: 'quick' },
+  datasets: { type: 'string', help: 'comma-separated: builtin-sql, builtin-java, import:<dataset id of the data folder>', default: 'builtin-sql' },
+  attacks: { type: 'string', help: `attacks, comma-separated: ${ATTACK_KINDS.join(', ')}`, default: DEFAULT_ATTACKS.join(',') },
+  rates: { type: 'string', help: 'poisoning rates in (0, 0.5], comma-separated', default: DEFAULT_POISON_RATES.join(',') },
+  arms: { type: 'string', help: `losses and defenses, comma-separated: ${BENCHMARK_ARMS.join(', ')}`, default: DEFAULT_BENCHMARK_ARMS.join(',') },
+  seeds: { type: 'string', help: 'seeds (integers ≥ 0), comma-separated', default: DEFAULT_SEEDS.join(',') },
+  'label-smoothing': { type: 'string', help: 'DeCE ε in [0, 1) (also the ε of the ls arm)', default: String(DEFAULT_DECE_PARAMETERS.labelSmoothing) },
+  'alpha-base': { type: 'string', help: 'DeCE α base in (0, 1]', default: String(DEFAULT_DECE_PARAMETERS.alphaBase) },
+  workers: { type: 'string', help: 'training workers at once (integer 1..64)', default: 'cores − 1' },
+  'data-dir': { type: 'string', help: 'data folder (store, runs, caches); use a fresh one to time a matrix, or runs are reused', default: 'the app’s' },
+  json: { type: 'string', help: 'also write plan, cells, scenarios and wall time as JSON to FILE', default: 'none' },
+  resume: { type: 'string', help: 'continue benchmark ID of the data folder (after an interruption) instead of starting one', default: 'none' },
+  help: { type: 'boolean', help: 'show this help', default: '' },
+} as const;
+
+export function benchmarkHelp(): string {
+  const lines = Object.entries(OPTIONS).map(([name, o]) => {
+    const flag = `--${name}${o.type === 'string' ? ' X' : ''}`;
+    return `  ${flag.padEnd(22)} ${o.help}${o.default === '' ? '' : ` (default: ${o.default})`}`;
+  });
+  return [
+    'Usage: npm run benchmark -- [options]',
+    '',
+    'Runs a benchmark matrix (datasets × attacks × rates × arms × seeds) headless through the same job',
+    'service as the app, prints progress, the scenario table (mean ± sd and 95% interval over seeds) and',
+    'the wall time. Exit 0: every cell finished; 1: some failed; 2: bad arguments.',
+    '',
+    ...lines,
+  ].join('\n');
+}
+
+const list = (text: string): string[] =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+
+function numbers(name: string, text: string): number[] {
+  return list(text).map((item) => {
+    const value = Number(item);
+    if (item === '' || !Number.isFinite(value)) throw new BenchmarkUsageError(`--${name}: '${item}' is not a number`);
+    return value;
+  });
+}
+
+/** 'builtin-sql', 'builtin-java' or 'import:<id>' (anything else is left for the spec's validation to name). */
+function datasetOption(text: string): { kind: string; datasetId?: number } {
+  const imported = /^import:(\d+)$/.exec(text);
+  return imported ? { kind: 'import', datasetId: Number(imported[1]) } : { kind: text };
+}
+
+function integer(name: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) throw new BenchmarkUsageError(`--${name} must be an integer from ${min} to ${max}, got '${text}'`);
+  return value;
+}
+
+/** 'help', or the options; throws BenchmarkUsageError with a message that names the bad option. */
+export function parseBenchmarkArgs(argv: readonly string[], defaultWorkers: number): BenchmarkCliOptions | 'help' {
+  const parsed = parseOptionTable(argv, OPTIONS, (message) => new BenchmarkUsageError(message));
+  if (parsed === 'help') return 'help';
+  const { text, given } = parsed;
+  const draft = {
+    name: text('name'),
+    size: text('size'),
+    datasets: list(text('datasets')).map(datasetOption),
+    attacks: list(text('attacks')),
+    rates: numbers('rates', text('rates')),
+    arms: list(text('arms')),
+    seeds: numbers('seeds', text('seeds')),
+    dece: { labelSmoothing: numbers('label-smoothing', text('label-smoothing'))[0], alphaBase: numbers('alpha-base', text('alpha-base'))[0] },
+  };
+  const checked = BenchmarkSpecSchema.safeParse(draft);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    const option = issue?.path[0] === 'dece' ? (issue.path[1] === 'alphaBase' ? 'alpha-base' : 'label-smoothing') : String(issue?.path[0] ?? 'arguments');
+    throw new BenchmarkUsageError(`--${option}: ${issue?.message ?? 'invalid'}`);
+  }
+  const workers = given('workers');
+  const resumeId = given('resume');
+  return {
+    spec: checked.data,
+    workers: workers === undefined ? defaultWorkers : integer('workers', workers, 1, 64),
+    dataDir: given('data-dir') ?? null,
+    jsonPath: given('json') ?? null,
+    resumeId: resumeId === undefined ? null : integer('resume', resumeId, 1, Number.MAX_SAFE_INTEGER),
+  };
+}

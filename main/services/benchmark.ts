@@ -1,0 +1,89 @@
+import type { Handlers } from '../../common/contract';
+import type { BenchmarkDetail, benchmarkContract } from '../../common/contract-benchmark';
+import { toBenchmarkCsv } from '../benchmark/aggregate';
+import { earlyLearningPairs, scenarioStats, toBenchmark, toBenchmarkCell, toScenarioRow } from '../benchmark/results';
+import { BenchmarkRunner, type BenchmarkRunnerOptions } from '../benchmark/runner';
+import type { JobService } from '../jobs/job-service';
+import type { BenchmarkRecord, Store } from '../store/index';
+import type { ServiceContext } from './context';
+import { notFound } from './errors';
+import { onePerJobService } from './per-job-service';
+
+type BenchmarkMethod = Extract<keyof typeof benchmarkContract, `benchmarks.${string}`>;
+export type BenchmarkHandlers = Pick<Handlers, BenchmarkMethod>;
+
+/** One runner per job service (see onePerJobService): two listeners would schedule the same defenses. */
+const runners = onePerJobService((options: BenchmarkRunnerOptions) => new BenchmarkRunner(options));
+
+/**
+ * Start-up, right after jobs.resumeUnfinished(): continues the matrices a previous process left running
+ * (their interrupted runs are already requeued). Returns their ids; [] when no services use these jobs.
+ */
+export function resumeBenchmarks(jobs: JobService): number[] {
+  return runners.existing(jobs)?.resumeAll() ?? [];
+}
+
+export function benchmarkDetail(store: Store, record: BenchmarkRecord): BenchmarkDetail {
+  const cells = store.benchmarks.cells(record.id).map((c) => toBenchmarkCell(store, c));
+  return {
+    benchmark: toBenchmark(record, cells),
+    cells,
+    scenarios: scenarioStats(cells).map(toScenarioRow),
+    earlyLearning: earlyLearningPairs(store, cells),
+  };
+}
+
+const slug = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60);
+
+/** The Benchmark stage's scenario matrices. */
+export function createBenchmarkHandlers(context: ServiceContext): BenchmarkHandlers {
+  const { store, jobs } = context;
+  const runner = runners.of({ store, jobs, dataDir: context.dataDir, changed: (projectId) => {
+      context.changed(projectId);
+    },
+  });
+  const requireBenchmark = (benchmarkId: number): BenchmarkRecord => {
+    const benchmark = store.benchmarks.get(benchmarkId);
+    if (!benchmark) throw notFound('Benchmark', benchmarkId);
+    return benchmark;
+  };
+  const summary = (record: BenchmarkRecord) => toBenchmark(record, store.benchmarks.cells(record.id));
+  return {
+    'benchmarks.plan': ({ projectId, spec }) => {
+      context.requireProject(projectId);
+      return runner.plan(projectId, spec, context.estimator);
+    },
+    'benchmarks.start': ({ projectId, spec, actor }) => {
+      context.requireProject(projectId);
+      return Promise.resolve(summary(runner.start(projectId, spec, actor)));
+    },
+    'benchmarks.list': ({ projectId }) => {
+      context.requireProject(projectId);
+      return Promise.resolve(store.benchmarks.list(projectId).map(summary));
+    },
+    'benchmarks.get': ({ benchmarkId }) => {
+      requireBenchmark(benchmarkId);
+      // Idempotent: catches up with anything that happened while no one was listening.
+      runner.advance(benchmarkId);
+      return Promise.resolve(benchmarkDetail(store, requireBenchmark(benchmarkId)));
+    },
+    'benchmarks.pause': async ({ benchmarkId, actor }) => {
+      requireBenchmark(benchmarkId);
+      return summary(await runner.pause(benchmarkId, actor));
+    },
+    'benchmarks.resume': ({ benchmarkId, actor }) => {
+      requireBenchmark(benchmarkId);
+      return Promise.resolve(summary(runner.resume(benchmarkId, actor)));
+    },
+    'benchmarks.extend': ({ benchmarkId, seeds, actor }) => {
+      requireBenchmark(benchmarkId);
+      return Promise.resolve(summary(runner.extend(benchmarkId, seeds, actor)));
+    },
+    'benchmarks.exportCsv': ({ benchmarkId }) => {
+      const record = requireBenchmark(benchmarkId);
+      const cells = store.benchmarks.cells(benchmarkId).map((c) => toBenchmarkCell(store, c));
+      const name = slug(record.name) || `benchmark-${benchmarkId}`;
+      return Promise.resolve({ fileName: `dece-benchmark-${benchmarkId}-${name}.csv`, csv: toBenchmarkCsv(scenarioStats(cells)) });
+    },
+  };
+}

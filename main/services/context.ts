@@ -1,0 +1,16 @@
+import type { StageName } from '../../common/contract';
+import type { JobService } from '../jobs/job-service';
+import type { Store } from '../store/index';
+import type { Estimator } from './estimate';
+
+/** What the handlers of one area (benchmark, production) get from createServices. */
+export interface ServiceContext {
+  store: Store;
+  jobs: JobService;
+  dataDir: string;
+  estimator: Estimator;
+  /** Tells every window that a project changed (best effort). */
+  changed(projectId: number): void;
+  requireProject(projectId: number): NonNullable<ReturnType<Store['projects']['get']>>;
+  requireStage(projectId: number, stage: StageName): NonNullable<ReturnType<Store['stages']['get']>>;
+}
