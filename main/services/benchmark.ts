@@ -62,9 +62,7 @@ export function createBenchmarkHandlers(context: ServiceContext): BenchmarkHandl
       return Promise.resolve(store.benchmarks.list(projectId).map(summary));
     },
     'benchmarks.get': ({ benchmarkId }) => {
-      requireBenchmark(benchmarkId);
-      // Idempotent: catches up with anything that happened while no one was listening.
-      runner.advance(benchmarkId);
+      // A read only: the runner advances matrices on run-status events and at start-up, not on every reload.
       return Promise.resolve(benchmarkDetail(store, requireBenchmark(benchmarkId)));
     },
     'benchmarks.pause': async ({ benchmarkId, actor }) => {
