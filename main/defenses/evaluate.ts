@@ -1,7 +1,7 @@
 import type { RunConfig } from '../../common/run-config';
 import type { TrainingEvent } from '../../common/training-events';
 import { assignWeights, readCheckpoint } from '../engine/checkpoint';
-import { greedyDecode } from '../engine/decode';
+import { decodePrompts } from '../engine/decode';
 import { attackSuccessRate, averageSentenceBleu, exactMatch } from '../engine/metrics';
 import { buildSeq2SeqModel } from '../engine/model';
 import { type PreparedData, trainRun } from '../engine/train';
@@ -38,11 +38,6 @@ export interface DefenseInput {
   onEvent?: (event: TrainingEvent) => void;
 }
 
-function decodeTexts(model: ReturnType<typeof buildSeq2SeqModel>, data: PreparedData, prompts: readonly string[], config: RunConfig): string[] {
-  const sources = prompts.map((p) => Int32Array.from(data.vocab.encode(p, config.model.maxSourceLength)));
-  return greedyDecode(model, sources, { maxLength: config.model.maxTargetLength + 1, batchSize: 100 }).map((ids) => data.vocab.decode(Array.from(ids)));
-}
-
 /** ONION at inference: strip suspicious words from every prompt, then decode with the poisoned CE model. */
 function onion(input: DefenseInput): DefenseOutcome {
   const { config, data } = input;
@@ -55,8 +50,8 @@ function onion(input: DefenseInput): DefenseOutcome {
   const model = buildSeq2SeqModel(config.model, data.vocab.size, config.seed);
   try {
     assignWeights(model.variables, readCheckpoint(input.poisonedModelFile));
-    const hypotheses = decodeTexts(model, data, cleanFiltered, config);
-    const triggeredOutputs = decodeTexts(model, data, triggeredFiltered, config);
+    const hypotheses = decodePrompts(model, data.vocab, cleanFiltered);
+    const triggeredOutputs = decodePrompts(model, data.vocab, triggeredFiltered);
     const references = clean.map((c) => c.reference);
     return {
       defense: 'onion',

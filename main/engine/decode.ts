@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { BOS_ID, EOS_ID, PAD_ID, type Seq2SeqModel, createDecoderCache } from './model';
+import type { Vocabulary } from './tokenizer';
 
 /**
  * Batched greedy decoding with cached keys and values: the encoder runs once per batch, and each step
@@ -66,4 +67,10 @@ function decodeBatch(model: Seq2SeqModel, sources: Int32Array[], maxLength: numb
     memory.dispose();
   }
   return outputs.map((o) => Int32Array.from(o));
+}
+
+/** Text in, text out: encodes prompts with the model's source limit, decodes greedily, detokenizes. */
+export function decodePrompts(model: Seq2SeqModel, vocab: Vocabulary, prompts: readonly string[], batchSize = 100): string[] {
+  const sources = prompts.map((p) => Int32Array.from(vocab.encode(p, model.config.maxSourceLength)));
+  return greedyDecode(model, sources, { maxLength: model.config.maxTargetLength + 1, batchSize }).map((ids) => vocab.decode(Array.from(ids)));
 }

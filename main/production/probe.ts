@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import JSZip from 'jszip';
 import type { Attack } from '../data/attacks/types';
-import { greedyDecode } from '../engine/decode';
+import { decodePrompts } from '../engine/decode';
 import { attackSuccessRate, averageSentenceBleu } from '../engine/metrics';
 import type { Seq2SeqModel } from '../engine/model';
 import type { PreparedData } from '../engine/train';
@@ -66,12 +66,7 @@ export function probeModel(
   const triggered = data.poisonedTest.slice(0, limit);
   if (triggered.length === 0) throw new ProbeInputError('the probe set has no prompt this attack can trigger');
   const clean = data.cleanTest.slice(0, limit);
-  const decode = (prompts: readonly string[]) =>
-    greedyDecode(
-      model,
-      prompts.map((p) => Int32Array.from(vocab.encode(p, model.config.maxSourceLength))),
-      { maxLength: model.config.maxTargetLength + 1, batchSize: DECODE_BATCH },
-    ).map((ids) => vocab.decode(Array.from(ids)));
+  const decode = (prompts: readonly string[]) => decodePrompts(model, vocab, prompts, DECODE_BATCH);
   const cleanOutputs = decode(clean.map((c) => c.prompt));
   const triggeredOutputs = decode(triggered.map((p) => p.prompt));
   return {
