@@ -1,4 +1,5 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { latestCheckpoint } from '../engine/checkpoint';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ApiError } from '../../common/contract';
@@ -7,7 +8,7 @@ import { RunConfigSchema, type RunConfig } from '../../common/run-config';
 import { codeVersionTag, ENGINE_VERSION } from '../engine/version';
 import { JobCancelledError } from '../jobs/run-worker';
 import type { JobService, RunStatusEvent } from '../jobs/job-service';
-import { pretrainKey } from '../pilot/run-pilot';
+import { pretrainCacheFile, pretrainKey } from '../pilot/run-pilot';
 import type { Estimate, Estimator } from '../services/estimate';
 import { canonicalJson } from '../services/gate';
 import type { BenchmarkCellRecord, BenchmarkRecord, Store } from '../store/index';
@@ -52,13 +53,7 @@ function reusableRuns(store: Store, projectId: number): Map<string, number> {
 
 /** The newest epoch checkpoint the engine left in a run's folder (it prunes the older ones). */
 export function finalCheckpoint(dataDir: string, runId: number): string | null {
-  const dir = join(dataDir, 'runs', String(runId));
-  if (!existsSync(dir)) return null;
-  const newest = readdirSync(dir)
-    .filter((f) => /^epoch-\d+\.ckpt$/.test(f))
-    .sort()
-    .at(-1);
-  return newest === undefined ? null : join(dir, newest);
+  return latestCheckpoint(join(dataDir, 'runs', String(runId)))?.path ?? null;
 }
 
 /** A run's estimate without the pre-training its group shares. */
@@ -382,7 +377,7 @@ export class BenchmarkRunner {
     const model = finalCheckpoint(this.options.dataDir, ceRunId);
     if (!config.success) return update('failed', { error: `CE run #${ceRunId} has no valid config`, runId: ceRunId });
     if (model === null) return update('failed', { error: `the model of CE run #${ceRunId} is missing from ${join(this.options.dataDir, 'runs', String(ceRunId))}`, runId: ceRunId });
-    const weights = join(this.options.dataDir, 'cache', `pretrain-${pretrainKey(config.data)}.ckpt`);
+    const weights = pretrainCacheFile(join(this.options.dataDir, 'cache'), config.data);
     this.store.benchmarks.updateCell(cell.id, { status: 'queued', runId: ceRunId, reused: false });
     this.defensesInFlight.add(cell.id);
     const settle = (apply: () => void) => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
@@ -104,4 +105,12 @@ export function assignWeights(variables: readonly tf.Variable[], checkpoint: Che
       variable.assign(tf.tensor(checkpoint.weights[i] as Float32Array, variable.shape));
     });
   });
+}
+
+/** The newest `epoch-NNNN.ckpt` in a run's folder (training prunes the older ones), or null. */
+export function latestCheckpoint(dir: string): { path: string; epoch: number } | null {
+  if (!existsSync(dir)) return null;
+  const files = readdirSync(dir).filter((f) => /^epoch-\d+\.ckpt$/.test(f)).sort();
+  const last = files.at(-1);
+  return last ? { path: join(dir, last), epoch: Number(last.slice(6, 10)) } : null;
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { EpochMetrics, LossConfig, RunConfig } from '../../common/run-config';
@@ -6,7 +6,7 @@ import type { TrainingEvent, TrainingPhase } from '../../common/training-events'
 import type { Attack } from '../data/attacks/types';
 import { deriveRng } from '../data/rng';
 import { type EncodedExample, type MaterializedBatch, materializeBatch, planBatches } from './batching';
-import { assignWeights, readCheckpoint, writeCheckpoint } from './checkpoint';
+import { assignWeights, latestCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint';
 import { greedyDecode } from './decode';
 import { type TokenLoss, createLoss } from './losses';
 import { type CodeLanguage, codeBleu } from './codebleu';
@@ -336,13 +336,6 @@ export async function evaluate(
     asr: attackSuccessRate(triggeredOutputs, data.attack),
     codeBleu: references.length > 0 ? (await codeBleu(references, hypotheses, targetLanguage(config))).codeBleu * 100 : null,
   };
-}
-
-function latestCheckpoint(dir: string): { path: string; epoch: number } | null {
-  if (!existsSync(dir)) return null;
-  const files = readdirSync(dir).filter((f) => /^epoch-\d+\.ckpt$/.test(f)).sort();
-  const last = files.at(-1);
-  return last ? { path: join(dir, last), epoch: Number(last.slice(6, 10)) } : null;
 }
 
 /** Only the newest checkpoint is needed to resume; older ones would fill the disk. */

@@ -7,7 +7,7 @@ import { EpochMetricsSchema, RunConfigSchema, type EpochMetrics, type RunConfig 
 import type { SerializedError, StepEvent, TrainingEvent } from '../../common/training-events';
 import type { DefenseKind, DefenseOutcome } from '../defenses/evaluate';
 import type { TrainRunResult } from '../engine/train';
-import { configForLoss, pretrainKey } from '../pilot/run-pilot';
+import { configForLoss, pretrainCacheFile, pretrainKey } from '../pilot/run-pilot';
 import { StoreStateError, type Store, type StepInput } from '../store/index';
 import type { BackendReport, PretrainResult } from './messages';
 import { JobCancelledError, JobFailedError, startJob as realStartJob, type RunningJob } from './run-worker';
@@ -398,7 +398,7 @@ export function createJobService(options: JobServiceOptions): JobService {
 
   async function waitForPretrained(slot: Slot, config: RunConfig, listener: PretrainListener): Promise<string> {
     const key = pretrainKey(config);
-    const file = join(cacheDir, `pretrain-${key}.ckpt`);
+    const file = pretrainCacheFile(cacheDir, config);
     if (existsSync(file)) return file;
     let entry = pretrains.get(key);
     if (!entry) {

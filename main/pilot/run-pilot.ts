@@ -64,6 +64,11 @@ export function pretrainKey(config: RunConfig): string {
   return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
 }
 
+/** Where the shared pre-trained weights of a configuration live in a cache folder. */
+export function pretrainCacheFile(cacheDir: string, config: RunConfig): string {
+  return join(cacheDir, `pretrain-${pretrainKey(config)}.ckpt`);
+}
+
 export async function runPilot(
   base: RunConfig,
   options: { cacheDir: string | null; reporter: PilotReporter; defenses?: readonly DefenseKind[] },
@@ -84,7 +89,7 @@ export async function runPilot(
     if (base.training.pretrainEpochs > 0) {
       const dir = options.cacheDir ?? scratch;
       mkdirSync(dir, { recursive: true });
-      const file = join(dir, `pretrain-${pretrainKey(base)}.ckpt`);
+      const file = pretrainCacheFile(dir, base);
       if (options.cacheDir && existsSync(file)) {
         reporter.phase(`reusing pre-trained weights ${file}`);
       } else {

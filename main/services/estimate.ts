@@ -1,12 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { RunConfig } from '../../common/run-config';
 import { generateJavaRepairCorpus } from '../data/corpus-java';
 import { generateSqlCorpus } from '../data/corpus-sql';
 import { tokenize } from '../engine/tokenizer';
 import { startJob as realStartJob } from '../jobs/run-worker';
 import { defaultRunConfig } from '../pilot/pilot-options';
-import { pretrainKey } from '../pilot/run-pilot';
+import { pretrainCacheFile } from '../pilot/run-pilot';
 
 /**
  * Duration estimate for a run, before it runs. What it rests on:
@@ -111,7 +110,7 @@ interface Workload {
 
 function workload(config: RunConfig, cacheDir: string | undefined): Workload {
   const { data, training } = config;
-  const pretrainCached = cacheDir !== undefined && existsSync(join(cacheDir, `pretrain-${pretrainKey(config)}.ckpt`));
+  const pretrainCached = cacheDir !== undefined && existsSync(pretrainCacheFile(cacheDir, config));
   if (data.corpus.kind !== 'builtin-sql' && data.corpus.kind !== 'builtin-java') {
     const bytes = (file: string) => {
       try {

@@ -1,3 +1,4 @@
+import { latestCheckpoint } from '../engine/checkpoint';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -246,9 +247,9 @@ export function createProductionHandlers(context: ServiceContext, options: Produ
       if (run.status !== 'finished') throw new ApiError('conflict', `Run ${runId} is ${run.status}; only a finished run's model can be exported`);
       const config = toRun(run).config;
       const runDir = join(dataDir, 'runs', String(runId));
-      const checkpoint = existsSync(runDir) ? readdirSync(runDir).filter((f) => /^epoch-\d+\.ckpt$/.test(f)).sort().at(-1) : undefined;
-      if (checkpoint === undefined) throw new ApiError('not-found', `Run ${runId}'s final checkpoint is no longer in ${runDir}`);
-      const last = store.metrics.epochs(runId).at(-1);
+      const checkpoint = latestCheckpoint(runDir);
+      if (checkpoint === null) throw new ApiError('not-found', `Run ${runId}'s final checkpoint is no longer in ${runDir}`);
+      const last = store.metrics.lastEpoch(runId);
       const metrics: Record<string, number | null> = {};
       if (last) {
         const e = toEpochMetrics(last);
@@ -258,7 +259,7 @@ export function createProductionHandlers(context: ServiceContext, options: Produ
       const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
       const outDir = join(dataDir, 'exports', `run-${runId}-${stamp}`);
       mkdirSync(join(dataDir, 'exports'), { recursive: true });
-      const metadata = await runJob<ModelMetadata>({ kind: 'export-model', jobId: `export-${runId}-${++jobCounter}`, config, checkpointFile: join(runDir, checkpoint), outDir, metrics });
+      const metadata = await runJob<ModelMetadata>({ kind: 'export-model', jobId: `export-${runId}-${++jobCounter}`, config, checkpointFile: checkpoint.path, outDir, metrics });
       const folder = `dece-model-run-${runId}`;
       const zipped = await zipModelExport(outDir, folder);
       store.artifacts.add({ projectId, runId, kind: 'export', path: outDir, sha256: null, bytes: metadata.weights.bytes, actor });
