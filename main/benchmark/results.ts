@@ -42,7 +42,7 @@ function defenseResult(cell: BenchmarkCellRecord): DefenseResult | null {
 
 /** The last epoch's metrics of a run; null when it has none or they diverged (NaN). */
 export function finalRunMetrics(store: Store, runId: number): CellMetrics | null {
-  const last = store.metrics.epochs(runId).at(-1);
+  const last = store.metrics.lastEpoch(runId);
   if (!last) return null;
   const e = toEpochMetrics(last);
   if (!finite(e.bleu) || !finite(e.exactMatch) || !finite(e.asr)) return null;

@@ -7,7 +7,7 @@ import { toEpochMetrics, toRun } from './mappers';
 export function loadGateRuns(store: Store, projectId: number, stage: StageName): GateRun[] {
   return store.runs.list({ projectId, stage }).map((r) => {
     const dto = toRun(r);
-    const last = store.metrics.epochs(r.id).at(-1);
+    const last = store.metrics.lastEpoch(r.id);
     return { id: dto.id, loss: dto.loss, status: dto.status, config: dto.config, final: last ? toEpochMetrics(last) : null };
   });
 }

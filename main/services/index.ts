@@ -226,7 +226,7 @@ export function createServices(options: ServicesOptions): Handlers {
       const runs = store.runs.list({ projectId, ...(stage === undefined ? {} : { stage }) });
       return Promise.resolve(
         runs.map((r) => {
-          const last = store.metrics.epochs(r.id).at(-1);
+          const last = store.metrics.lastEpoch(r.id);
           return { ...toRun(r), latest: last ? toEpochMetrics(last) : null };
         }),
       );

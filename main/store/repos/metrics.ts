@@ -73,6 +73,8 @@ function checkMetric(value: unknown, field: string): number {
   return value;
 }
 
+const EPOCH_COLUMNS = 'run_id, epoch, train_loss, bleu, corpus_bleu, exact_match, asr, seconds, extra';
+
 export class MetricsRepo {
   constructor(private readonly ctx: StoreContext) {}
 
@@ -150,11 +152,20 @@ export class MetricsRepo {
   epochs(runId: number): EpochRecord[] {
     const rows = this.ctx
       .stmt(
-        `SELECT run_id, epoch, train_loss, bleu, corpus_bleu, exact_match, asr, seconds, extra
-         FROM epoch_metrics WHERE run_id = ? ORDER BY epoch`,
+        `SELECT ${EPOCH_COLUMNS} FROM epoch_metrics WHERE run_id = ? ORDER BY epoch`,
       )
       .all(runId);
     return parseRows(EpochRowSchema, rows, `epoch_metrics of run ${runId}`);
+  }
+
+  /** The newest epoch's row: one primary-key lookup, for tables and gates that only need the final numbers. */
+  lastEpoch(runId: number): EpochRecord | undefined {
+    const row = this.ctx
+      .stmt(
+        `SELECT ${EPOCH_COLUMNS} FROM epoch_metrics WHERE run_id = ? ORDER BY epoch DESC LIMIT 1`,
+      )
+      .get(runId);
+    return row === undefined ? undefined : parseRows(EpochRowSchema, [row], `epoch_metrics of run ${runId}`)[0];
   }
 
   /** In (epoch, step) order; `sinceEpoch` lets a live chart fetch only what is new. */
