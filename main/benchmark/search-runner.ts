@@ -5,7 +5,7 @@ import { SearchSpecSchema, type BenchmarkDataset, type SearchSpec } from '../../
 import { presetConfig } from '../../common/presets';
 import type { RunConfig } from '../../common/run-config';
 import { ATTACKS, type AttackCorpus } from '../data/attacks/index';
-import type { JobService } from '../jobs/job-service';
+import type { JobService, RunStatusEvent } from '../jobs/job-service';
 import type { CreateRunInput, SearchRecord, Store } from '../store/index';
 import { gridPoints, selectSurvivors, type SearchPoint } from './search';
 import { currentChoice, isTrialActive, referenceState, scoredTrials, searchRungs, trialOutcome } from './search-detail';
@@ -16,16 +16,15 @@ import { currentChoice, isTrialActive, referenceState, scoredTrials, searchRungs
  * halving). Every run evaluates on the validation split (`evaluateOn: 'valid'`), never the test set.
  *
  * The store is the source of truth: `advance` reads where a search stands and takes the next step
- * (launch what is pending, record finished trials, open the next rung, or settle the search). It runs on
- * a timer while any search is running, so it needs no hook in the job service, survives restarts
- * (`resume`), and is idempotent: a second pass, or a second process, changes nothing.
+ * (launch what is pending, record finished trials, open the next rung, or settle the search). It runs
+ * whenever the job service announces a status change of one of a running search's runs (the same
+ * `onRunStatus` events the matrix runner follows), and once per running search at start-up (`resume`).
+ * It is idempotent: a second pass, or a second process, changes nothing.
  */
 
 export interface SearchRunnerOptions {
   store: Store;
   jobs: JobService;
-  /** How often running searches are checked for settled runs (default 1000 ms). */
-  pollMs?: number;
   /** A search changed in a way the UI shows (started, next rung, settled). */
   changed?: (projectId: number) => void;
   /** Problems that cannot be reported to a caller (default: stderr). */
@@ -87,16 +86,24 @@ export function searchRunConfig(spec: SearchSpec, source: SearchSource, point: S
 
 const pointOf = (t: SearchPoint): SearchPoint => ({ labelSmoothing: t.labelSmoothing, alphaBase: t.alphaBase });
 
+interface SettledWaiter {
+  resolve: (search: SearchRecord) => void;
+  reject: (error: Error) => void;
+}
+
 export class SearchRunner {
   private readonly store: Store;
   private readonly jobs: JobService;
-  private readonly pollMs: number;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly unsubscribe: () => void;
+  /** Callers of `settled`, by search, until the search stops running. */
+  private readonly settledWaiters = new Map<number, SettledWaiter[]>();
 
   constructor(private readonly options: SearchRunnerOptions) {
     this.store = options.store;
     this.jobs = options.jobs;
-    this.pollMs = Math.max(10, options.pollMs ?? 1000);
+    this.unsubscribe = this.jobs.onRunStatus((event) => {
+      this.onRunStatus(event);
+    });
   }
 
   /** Records the search, then queues the CE reference and the first rung. Throws ApiError on a spec that cannot run. */
@@ -111,7 +118,6 @@ export class SearchRunner {
     if (!first) throw new ApiError('invalid-input', 'The grid has no point');
     const search = this.store.searches.create({ projectId, name: spec.name, spec, points: gridPoints(spec.grid), epochs: first.epochs, actor });
     this.advance(search.id, actor);
-    this.ensureTimer();
     this.options.changed?.(projectId);
     return this.store.searches.get(search.id) ?? search;
   }
@@ -120,7 +126,7 @@ export class SearchRunner {
   resume(): number[] {
     const running = this.store.searches.listRunning();
     for (const search of running) this.advance(search.id);
-    if (running.length > 0) this.ensureTimer();
+    this.resolveSettledWaiters();
     return running.map((s) => s.id);
   }
 
@@ -129,53 +135,58 @@ export class SearchRunner {
     const search = this.store.searches.cancel(searchId, actor);
     await this.cancelRuns(searchId, actor);
     this.syncTrials(searchId);
+    this.resolveSettledWaiters();
     this.options.changed?.(search.projectId);
     return this.store.searches.get(searchId) ?? search;
   }
 
-  /** Resolves once the search is no longer running (for the CLI and tests). */
-  async settled(searchId: number): Promise<SearchRecord> {
-    for (;;) {
-      const search = this.store.searches.get(searchId);
-      if (!search) throw new Error(`search ${searchId} does not exist`);
-      if (search.status !== 'running') return search;
-      this.ensureTimer();
-      await new Promise((resolve) => setTimeout(resolve, this.pollMs));
-    }
+  /**
+   * Resolves once the search is no longer running (for the CLI and tests). Checked again on every run status
+   * event of this job service, so no polling; rejects if the search does not exist or the runner stops first.
+   */
+  settled(searchId: number): Promise<SearchRecord> {
+    const search = this.store.searches.get(searchId);
+    if (!search) return Promise.reject(new Error(`search ${searchId} does not exist`));
+    if (search.status !== 'running') return Promise.resolve(search);
+    return new Promise((resolve, reject) => {
+      const waiters = this.settledWaiters.get(searchId) ?? [];
+      waiters.push({ resolve, reject });
+      this.settledWaiters.set(searchId, waiters);
+    });
   }
 
-  /** One pass over every running search (the timer's work; tests may call it directly). */
-  reconcile(): void {
-    for (const search of this.store.searches.listRunning()) this.advance(search.id);
-  }
-
+  /** Stops listening to the job service; pending `settled` calls reject. */
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-  }
-
-  private ensureTimer(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      this.tick();
-    }, this.pollMs);
-    // Never what keeps a process alive: the job service's workers are.
-    this.timer.unref();
-  }
-
-  private tick(): void {
-    if (!this.store.isOpen) {
-      this.stop();
-      return;
+    this.unsubscribe();
+    const waiting = [...this.settledWaiters.entries()];
+    this.settledWaiters.clear();
+    for (const [searchId, waiters] of waiting) {
+      for (const waiter of waiters) waiter.reject(new Error(`search runner stopped before search ${searchId} settled`));
     }
+  }
+
+  /** A run changed status: the running searches it belongs to (as CE reference or trial) take their next step. */
+  private onRunStatus(event: RunStatusEvent): void {
     try {
-      if (this.store.searches.listRunning().length === 0) {
-        this.stop();
-        return;
-      }
-      this.reconcile();
+      if (!this.store.isOpen) return;
+      for (const searchId of this.store.searches.runningSearchIdsOfRun(event.runId)) this.advance(searchId);
+      // Also after a search was settled elsewhere (a cancel), whose runs' events lead here too.
+      this.resolveSettledWaiters();
     } catch (error) {
       this.log(`search runner: ${message(error)}`);
+    }
+  }
+
+  /** Hands every waited-for search that is no longer running to its `settled` callers. */
+  private resolveSettledWaiters(): void {
+    for (const [searchId, waiters] of this.settledWaiters) {
+      const search = this.store.searches.get(searchId);
+      if (search?.status === 'running') continue;
+      this.settledWaiters.delete(searchId);
+      for (const waiter of waiters) {
+        if (search) waiter.resolve(search);
+        else waiter.reject(new Error(`search ${searchId} does not exist`));
+      }
     }
   }
 

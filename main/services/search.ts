@@ -12,7 +12,7 @@ type SearchMethod = Extract<keyof typeof benchmarkContract, `searches.${string}`
 export type SearchHandlers = Pick<Handlers, SearchMethod>;
 type Search = SearchDetail['search'];
 
-/** One runner per job service (see onePerJobService): two timers would reconcile the same searches. */
+/** One runner per job service (see onePerJobService): two listeners would advance the same searches. */
 const runners = onePerJobService((options: SearchRunnerOptions) => new SearchRunner(options));
 
 export function searchRunnerFor(options: SearchRunnerOptions): SearchRunner {

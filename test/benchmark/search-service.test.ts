@@ -7,7 +7,7 @@ import { halvingPlan } from '../../main/benchmark/search';
 import type { JobService } from '../../main/jobs/job-service';
 import { validatedCaller, type Caller as Call } from '../../main/services/caller';
 import { createServices } from '../../main/services/index';
-import { resumeSearches } from '../../main/services/search';
+import { resumeSearches, searchRunnerFor } from '../../main/services/search';
 import { searchSource } from '../../main/benchmark/search-runner';
 import type { Store } from '../../main/store/index';
 import { eventLog, jobService, openTestStore, tempDir } from '../jobs/helpers';
@@ -66,6 +66,17 @@ async function waitForSearch(call: Call, searchId: number, until: (detail: Searc
     if (Date.now() > deadline) throw new Error(`search ${searchId} still ${detail.search.status}: ${detail.explanation}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/** True when `promise` has not settled after a short wait. */
+async function stillPending(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  const markDone = () => {
+    done = true;
+  };
+  promise.then(markDone, markDone);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return !done;
 }
 
 interface Measured {
@@ -268,5 +279,28 @@ describe('searches over real training', () => {
     // Nothing is launched for a cancelled search afterwards.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(searchRuns(store, projectId, started.id)).toHaveLength(5);
+  });
+
+  it('resolves settled() when its search stops running, and rejects it for an unknown search or a stopped runner', async () => {
+    const dataDir = tempDir('dece-search-');
+    const { store, jobs, call } = backend(dataDir);
+    const projectId = await benchmarkProject(call);
+    // The instance the services use: one per job service.
+    const runner = searchRunnerFor({ store, jobs });
+    await expect(runner.settled(9999)).rejects.toThrow(/does not exist/);
+
+    const first = await call('searches.start', { projectId, spec: spec(), actor: 'alice' });
+    const firstSettled = runner.settled(first.id);
+    expect(await stillPending(firstSettled)).toBe(true);
+    await call('searches.cancel', { searchId: first.id, actor: 'bob' });
+    await expect(firstSettled).resolves.toMatchObject({ id: first.id, status: 'cancelled' });
+    await expect(runner.settled(first.id)).resolves.toMatchObject({ status: 'cancelled' });
+
+    const second = await call('searches.start', { projectId, spec: spec({ name: 'stopped' }), actor: 'alice' });
+    const secondSettled = runner.settled(second.id);
+    expect(await stillPending(secondSettled)).toBe(true);
+    runner.stop();
+    await expect(secondSettled).rejects.toThrow(`search runner stopped before search ${second.id} settled`);
+    expect(store.searches.get(second.id)?.status).toBe('running');
   });
 });

@@ -133,6 +133,8 @@ const TrialRowSchema = z
     }),
   );
 
+const SearchIdRowSchema = z.object({ id: z.int() });
+
 const SELECT_SEARCH = `SELECT id, project_id, name, spec, status, reference_run_id, chosen, error, created_at, updated_at, finished_at FROM searches`;
 const SELECT_TRIAL = `SELECT id, search_id, label_smoothing, alpha_base, rung, epochs, run_id, status, bleu, asr, created_at, updated_at FROM search_trials`;
 const TRIAL_ORDER = 'ORDER BY rung, label_smoothing, alpha_base';
@@ -207,6 +209,16 @@ export class SearchesRepo {
   /** Searches of every project still running (after a restart: to continue). */
   listRunning(): SearchRecord[] {
     return parseRows(SearchRowSchema, this.ctx.stmt(`${SELECT_SEARCH} WHERE status = 'running' ORDER BY id`).all(), 'searches');
+  }
+
+  /** Ids of the running searches that train `runId`, as their CE reference or as a trial (normally at most one). */
+  runningSearchIdsOfRun(runId: number): number[] {
+    const rows = this.ctx
+      .stmt(
+        `SELECT id FROM searches WHERE status = 'running' AND (reference_run_id = ? OR id IN (SELECT search_id FROM search_trials WHERE run_id = ?)) ORDER BY id`,
+      )
+      .all(runId, runId);
+    return parseRows(SearchIdRowSchema, rows, 'searches').map((r) => r.id);
   }
 
   /** By rung, then ε, then α base. */
