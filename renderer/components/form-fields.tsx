@@ -1,4 +1,4 @@
-import type { ChangeEvent, InputHTMLAttributes, ReactNode, TextareaHTMLAttributes } from 'react';
+import type { ChangeEvent, InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from 'react';
 
 /**
  * The app's plain labelled form controls: a caption over one control, inside one <label> (so a click on the
@@ -32,24 +32,35 @@ interface SelectFieldProps<T extends string | number> {
   children?: ReactNode;
 }
 
+type OptionSelectProps<T extends string | number> = Omit<SelectHTMLAttributes<HTMLSelectElement>, 'value' | 'onChange' | 'children'> &
+  Pick<SelectFieldProps<T>, 'value' | 'options' | 'testId' | 'onChange'>;
+
+/** The bare drop-down of SelectField, for a caption laid out otherwise; the other attributes go to the <select>. */
+export function OptionSelect<T extends string | number>({ value, options, testId, onChange, ...select }: OptionSelectProps<T>) {
+  return (
+    <select
+      {...select}
+      value={value ?? ''}
+      data-testid={testId}
+      onChange={(event) => {
+        const chosen = options.find((option) => String(option.value) === event.target.value);
+        if (chosen) onChange(chosen.value);
+      }}
+    >
+      {options.map((option) => (
+        <option key={option.value} value={option.value}>
+          {option.label}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 /** A labelled drop-down; `onChange` gets the chosen option's value with its own type (a number stays a number). */
 export function SelectField<T extends string | number>({ label, value, options, testId, onChange, className, children }: SelectFieldProps<T>) {
   return (
     <Labelled label={label} className={className}>
-      <select
-        value={value ?? ''}
-        data-testid={testId}
-        onChange={(event) => {
-          const chosen = options.find((option) => String(option.value) === event.target.value);
-          if (chosen) onChange(chosen.value);
-        }}
-      >
-        {options.map((option) => (
-          <option key={option.value} value={option.value}>
-            {option.label}
-          </option>
-        ))}
-      </select>
+      <OptionSelect value={value} options={options} testId={testId} onChange={onChange} />
       {children}
     </Labelled>
   );

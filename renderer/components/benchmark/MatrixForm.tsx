@@ -17,10 +17,10 @@ import { ATTACK_KINDS, type AttackKind } from '../../../common/run-config';
 import { useFormat } from '../../lib/format';
 import type { SizePreset } from '../../lib/presets';
 import { useApi } from '../../state/connection';
-import { describeError, useToasts } from '../../state/toasts';
-import { useAction } from '../production/use-action';
-import { CheckGroup, Field, NameAndSize, NOTHING, useDatasetLabel, useDatasetOptions, useDebounced, useListProblem, useScenarioLabels } from './fields';
+import { describeError } from '../../state/toasts';
+import { CheckGroup, Field, FieldInput, NameAndSize, useDatasetLabel, useDatasetOptions, useDebounced, useListProblem, useScenarioLabels } from './fields';
 import { datasetFromKey, fractionToPercent, parseNumberList, percentToFraction, seedsFromCount, type ParsedList } from './model';
+import { StartButton, StartFormCard, useDraft, useStart } from './start-form';
 
 const MAX_DATASETS = 4;
 const MAX_SEEDS = 20;
@@ -167,15 +167,11 @@ export function MatrixForm({ projectId, datasets, canStart, onStarted }: MatrixF
   const { t } = useTranslation();
   const api = useApi();
   const format = useFormat();
-  const { notify } = useToasts();
-  const { busy, act } = useAction(NOTHING);
+  const { busy, start } = useStart('benchmark.form.started', onStarted);
   const buildSpec = useBuildSpec();
   const datasetOptions = useDatasetOptions(datasets);
   const datasetLabel = useDatasetLabel(datasets);
-  const [draft, setDraft] = useState<MatrixDraft>(initialDraft);
-  const update = (patch: Partial<MatrixDraft>) => {
-    setDraft((before) => ({ ...before, ...patch }));
-  };
+  const { draft, update, reset } = useDraft(initialDraft);
   const toggle = <T,>(list: readonly T[], value: T, order: readonly T[]): T[] =>
     list.includes(value) ? list.filter((v) => v !== value) : order.filter((v) => v === value || list.includes(v));
 
@@ -187,166 +183,138 @@ export function MatrixForm({ projectId, datasets, canStart, onStarted }: MatrixF
   const { plan: probe } = useLivePlan(projectId, useMemo(() => skipProbe(draft.datasets, draft.size), [draft.datasets, draft.size]));
   const skippedFor = (attack: AttackKind) => (probe ?? plan)?.skipped.filter((s) => s.attack === attack && draft.datasets.includes(s.dataset)) ?? [];
 
-  const start = async () => {
-    if (spec === null) return;
-    const benchmark = await act((actor) => api['benchmarks.start']({ projectId, spec, actor }));
-    if (benchmark === null) return;
-    notify('success', (tr) => tr('benchmark.form.started', { name: benchmark.name }));
-    onStarted(benchmark);
-  };
-
   return (
-    <section className="card" aria-labelledby="matrix-form-title" data-testid="matrix-form">
-      <div className="card-head">
-        <h3 id="matrix-form-title">{t('benchmark.form.title')}</h3>
-      </div>
-      <form
-        className="form matrix-form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          void start();
-        }}
-      >
-        <NameAndSize
-          name={draft.name}
-          defaultName={defaultName}
-          size={draft.size}
-          testIdPrefix="matrix"
-          onName={(name) => {
-            update({ name });
-          }}
-          onSize={(size) => {
-            update({ size });
+    <StartFormCard
+      testIdPrefix="matrix"
+      title={t('benchmark.form.title')}
+      formClassName="form matrix-form"
+      onSubmit={() => {
+        if (spec !== null) void start((actor) => api['benchmarks.start']({ projectId, spec, actor }));
+      }}
+    >
+      <NameAndSize draft={draft} defaultName={defaultName} testIdPrefix="matrix" onChange={update} />
+
+      <CheckGroup legend={t('benchmark.form.datasets')} error={problems.datasets ?? null} testId="matrix-datasets">
+        {datasetOptions.map((option) => (
+          <label key={option.value} className="check">
+            <input
+              type="checkbox"
+              checked={draft.datasets.includes(option.value)}
+              data-testid={`matrix-dataset-${option.value}`}
+              onChange={() => {
+                update({ datasets: toggle(draft.datasets, option.value, datasetOptions.map((o) => o.value)) });
+              }}
+            />
+            {option.label}
+          </label>
+        ))}
+      </CheckGroup>
+
+      <CheckGroup legend={t('benchmark.form.attacks')} error={problems.attacks ?? null} testId="matrix-attacks">
+        {ATTACK_KINDS.map((attack) => {
+          const skipped = skippedFor(attack);
+          const checked = draft.attacks.includes(attack);
+          // Skipped for every chosen dataset: nothing of it would run, so it cannot be added (only removed).
+          const skippedEverywhere = skipped.length > 0 && skipped.length >= draft.datasets.length;
+          return (
+            <label key={attack} className={`check${skipped.length > 0 ? ' check-flagged' : ''}`} data-skipped={skipped.length > 0}>
+              <input
+                type="checkbox"
+                checked={checked}
+                disabled={skippedEverywhere && !checked}
+                data-testid={`matrix-attack-${attack}`}
+                onChange={() => {
+                  update({ attacks: toggle(draft.attacks, attack, ATTACK_KINDS) });
+                }}
+              />
+              {t(`attack.${attack}`)}
+              {skipped.length > 0 && (
+                <span className="skip-flag" data-testid={`matrix-attack-skipped-${attack}`} title={skipped.map((s) => `${datasetLabel(s.dataset)}: ${s.reason}`).join('\n')}>
+                  {t('benchmark.form.skippedFor', { datasets: skipped.map((s) => datasetLabel(s.dataset)).join(', ') })}
+                </span>
+              )}
+            </label>
+          );
+        })}
+      </CheckGroup>
+
+      <CheckGroup legend={t('benchmark.form.arms')} error={problems.arms ?? null} testId="matrix-arms">
+        {BENCHMARK_ARMS.map((arm) => (
+          <label key={arm} className="check" title={t(`benchmark.arms.${arm}.description`)}>
+            <input
+              type="checkbox"
+              checked={draft.arms.includes(arm)}
+              data-testid={`matrix-arm-${arm}`}
+              onChange={() => {
+                update({ arms: toggle(draft.arms, arm, BENCHMARK_ARMS) });
+              }}
+            />
+            {t(`benchmark.arms.${arm}.name`)}
+          </label>
+        ))}
+      </CheckGroup>
+
+      <div className="field-row">
+        <FieldInput
+          label={t('benchmark.form.rates')}
+          error={problems.rates ?? null}
+          hint={t('benchmark.form.ratesHint')}
+          testId="matrix-rates"
+          value={draft.ratesText}
+          onChange={(ratesText) => {
+            update({ ratesText });
           }}
         />
+        <SeedFields draft={draft} error={problems.seeds ?? null} onChange={update} />
+      </div>
 
-        <CheckGroup legend={t('benchmark.form.datasets')} error={problems.datasets ?? null} testId="matrix-datasets">
-          {datasetOptions.map((option) => (
-            <label key={option.key} className="check">
-              <input
-                type="checkbox"
-                checked={draft.datasets.includes(option.key)}
-                data-testid={`matrix-dataset-${option.key}`}
-                onChange={() => {
-                  update({ datasets: toggle(draft.datasets, option.key, datasetOptions.map((o) => o.key)) });
-                }}
-              />
-              {option.label}
-            </label>
-          ))}
-        </CheckGroup>
+      <div className="field-row">
+        {DECE_INPUTS.map(({ parameter, testId, ...range }) => (
+          <FieldInput
+            key={parameter}
+            label={t(`launch.parameters.${parameter}`)}
+            error={problems[parameter] ?? null}
+            testId={testId}
+            {...range}
+            type="number"
+            value={draft[parameter]}
+            onChange={(value) => {
+              update({ [parameter]: value });
+            }}
+          />
+        ))}
+      </div>
 
-        <CheckGroup legend={t('benchmark.form.attacks')} error={problems.attacks ?? null} testId="matrix-attacks">
-          {ATTACK_KINDS.map((attack) => {
-            const skipped = skippedFor(attack);
-            const checked = draft.attacks.includes(attack);
-            // Skipped for every chosen dataset: nothing of it would run, so it cannot be added (only removed).
-            const skippedEverywhere = skipped.length > 0 && skipped.length >= draft.datasets.length;
-            return (
-              <label key={attack} className={`check${skipped.length > 0 ? ' check-flagged' : ''}`} data-skipped={skipped.length > 0}>
-                <input
-                  type="checkbox"
-                  checked={checked}
-                  disabled={skippedEverywhere && !checked}
-                  data-testid={`matrix-attack-${attack}`}
-                  onChange={() => {
-                    update({ attacks: toggle(draft.attacks, attack, ATTACK_KINDS) });
-                  }}
-                />
-                {t(`attack.${attack}`)}
-                {skipped.length > 0 && (
-                  <span className="skip-flag" data-testid={`matrix-attack-skipped-${attack}`} title={skipped.map((s) => `${datasetLabel(s.dataset)}: ${s.reason}`).join('\n')}>
-                    {t('benchmark.form.skippedFor', { datasets: skipped.map((s) => datasetLabel(s.dataset)).join(', ') })}
-                  </span>
-                )}
-              </label>
-            );
-          })}
-        </CheckGroup>
-
-        <CheckGroup legend={t('benchmark.form.arms')} error={problems.arms ?? null} testId="matrix-arms">
-          {BENCHMARK_ARMS.map((arm) => (
-            <label key={arm} className="check" title={t(`benchmark.arms.${arm}.description`)}>
-              <input
-                type="checkbox"
-                checked={draft.arms.includes(arm)}
-                data-testid={`matrix-arm-${arm}`}
-                onChange={() => {
-                  update({ arms: toggle(draft.arms, arm, BENCHMARK_ARMS) });
-                }}
-              />
-              {t(`benchmark.arms.${arm}.name`)}
-            </label>
-          ))}
-        </CheckGroup>
-
-        <div className="field-row">
-          <Field label={t('benchmark.form.rates')} error={problems.rates ?? null} hint={t('benchmark.form.ratesHint')} testId="matrix-rates-field">
-            {(aria) => (
-              <input
-                {...aria}
-                value={draft.ratesText}
-                data-testid="matrix-rates"
-                onChange={(event) => {
-                  update({ ratesText: event.target.value });
-                }}
-              />
-            )}
-          </Field>
-          <SeedFields draft={draft} error={problems.seeds ?? null} onChange={update} />
+      <div className="launch-footer">
+        <div className="estimate" data-testid="matrix-plan" aria-live="polite" data-ready={plan !== null}>
+          {spec === null ? (
+            <span className="muted">{t('benchmark.plan.fixProblems')}</span>
+          ) : planError !== null ? (
+            <span className="inline-error" role="alert" data-testid="matrix-plan-error">
+              {describeError(planError, t)}
+            </span>
+          ) : plan === null || pending ? (
+            <span className="muted">{t('benchmark.plan.computing')}</span>
+          ) : (
+            <PlanSummary plan={plan} datasetLabel={datasetLabel} format={format} />
+          )}
         </div>
-
-        <div className="field-row">
-          {DECE_INPUTS.map(({ parameter, testId, ...range }) => (
-            <Field key={parameter} label={t(`launch.parameters.${parameter}`)} error={problems[parameter] ?? null} testId={`${testId}-field`}>
-              {(aria) => (
-                <input
-                  {...aria}
-                  {...range}
-                  type="number"
-                  value={draft[parameter]}
-                  data-testid={testId}
-                  onChange={(event) => {
-                    update({ [parameter]: event.target.value });
-                  }}
-                />
-              )}
-            </Field>
-          ))}
+        <div className="actions">
+          <StartButton
+            canStart={canStart}
+            busy={busy}
+            ready={spec !== null && plan !== null && plan.cells !== 0}
+            label={t('benchmark.form.start')}
+            testId="matrix-start"
+            others={
+              <button type="button" className="button" onClick={reset}>
+                {t('benchmark.form.reset')}
+              </button>
+            }
+          />
         </div>
-
-        <div className="launch-footer">
-          <div className="estimate" data-testid="matrix-plan" aria-live="polite" data-ready={plan !== null}>
-            {spec === null ? (
-              <span className="muted">{t('benchmark.plan.fixProblems')}</span>
-            ) : planError !== null ? (
-              <span className="inline-error" role="alert" data-testid="matrix-plan-error">
-                {describeError(planError, t)}
-              </span>
-            ) : plan === null || pending ? (
-              <span className="muted">{t('benchmark.plan.computing')}</span>
-            ) : (
-              <PlanSummary plan={plan} datasetLabel={datasetLabel} format={format} />
-            )}
-          </div>
-          <div className="actions">
-            {!canStart && <span className="muted small">{t('benchmark.form.onlyActive')}</span>}
-            <button
-              type="button"
-              className="button"
-              onClick={() => {
-                setDraft(initialDraft());
-              }}
-            >
-              {t('benchmark.form.reset')}
-            </button>
-            <button type="submit" className="button primary" disabled={!canStart || busy || spec === null || plan === null || plan.cells === 0} data-testid="matrix-start">
-              {busy ? t('benchmark.form.starting') : t('benchmark.form.start')}
-            </button>
-          </div>
-        </div>
-      </form>
-    </section>
+      </div>
+    </StartFormCard>
   );
 }
 

@@ -113,6 +113,14 @@ const WIDTH = 560;
 const HEIGHT = 320;
 const MARGIN = { left: 52, right: 16, top: 14, bottom: 44 };
 
+/** The scatter's legend of marks: each as drawn in the plot (in a square of `size` pixels), with its name's key. */
+const LEGEND_MARKS = [
+  { label: 'benchmark.search.feasible', size: 14, mark: <circle cx="7" cy="7" r="5" className="point-feasible" /> },
+  { label: 'benchmark.search.infeasible', size: 14, mark: <path d="M 2.5 2.5 L 11.5 11.5 M 2.5 11.5 L 11.5 2.5" className="point-infeasible" /> },
+  { label: 'benchmark.search.chosenLegend', size: 22, mark: <circle cx="11" cy="11" r="9" className="point-chosen" /> },
+  { label: 'benchmark.search.referenceLegend', size: 14, mark: <path d="M 7 0 l 7 7 l -7 7 l -7 -7 z" className="reference-point" /> },
+] as const;
+
 interface ScatterProps {
   trials: readonly SearchTrial[];
   chosen: SearchTrial | null;
@@ -218,30 +226,14 @@ function SearchScatter({ trials, chosen, referenceBleu, referenceAsr, threshold,
         )}
       </svg>
       <ul className="chart-legend">
-        <li>
-          <svg width="14" height="14" aria-hidden="true">
-            <circle cx="7" cy="7" r="5" className="point-feasible" />
-          </svg>
-          {t('benchmark.search.feasible')}
-        </li>
-        <li>
-          <svg width="14" height="14" aria-hidden="true">
-            <path d="M 2.5 2.5 L 11.5 11.5 M 2.5 11.5 L 11.5 2.5" className="point-infeasible" />
-          </svg>
-          {t('benchmark.search.infeasible')}
-        </li>
-        <li>
-          <svg width="22" height="22" aria-hidden="true">
-            <circle cx="11" cy="11" r="9" className="point-chosen" />
-          </svg>
-          {t('benchmark.search.chosenLegend')}
-        </li>
-        <li>
-          <svg width="14" height="14" aria-hidden="true">
-            <path d="M 7 0 l 7 7 l -7 7 l -7 -7 z" className="reference-point" />
-          </svg>
-          {t('benchmark.search.referenceLegend')}
-        </li>
+        {LEGEND_MARKS.map(({ label, size, mark }) => (
+          <li key={label}>
+            <svg width={size} height={size} aria-hidden="true">
+              {mark}
+            </svg>
+            {t(label)}
+          </li>
+        ))}
         <li>
           <span className="swatch threshold-swatch" aria-hidden="true" />
           {t('benchmark.search.thresholdLegend')}

@@ -7,11 +7,10 @@ import { useFormat } from '../../lib/format';
 import type { SizePreset } from '../../lib/presets';
 import { useLoad } from '../../lib/use-load';
 import { useApi } from '../../state/connection';
-import { useToasts } from '../../state/toasts';
-import { useAction } from '../production/use-action';
-import { AttackSelect, ErrorBanner, Field, NameAndSize, NOTHING, useDatasetOptions, useListProblem } from './fields';
+import { AttackSelect, ErrorBanner, FieldInput, FieldSelect, NameAndSize, useDatasetOptions, useListProblem } from './fields';
 import { datasetFromKey, parseNumberList, percentToFraction } from './model';
 import { SearchDetailView } from './SearchDetail';
+import { StartButton, StartFormCard, useDraft, useStart } from './start-form';
 import { useProjectReload } from './use-project-reload';
 
 interface SearchDraft {
@@ -140,132 +139,88 @@ export function SearchPanel({ projectId, datasets, canStart }: { projectId: numb
 function SearchForm({ projectId, datasets, canStart, onStarted }: { projectId: number; datasets: readonly Dataset[] | null; canStart: boolean; onStarted: (id: number) => void }) {
   const { t } = useTranslation();
   const api = useApi();
-  const { notify } = useToasts();
-  const { busy, act } = useAction(NOTHING);
+  const { busy, start } = useStart('benchmark.search.started', (search: { id: number; name: string }) => {
+    onStarted(search.id);
+  });
   const datasetOptions = useDatasetOptions(datasets);
   const buildSpec = useBuildSearchSpec();
-  const [draft, setDraft] = useState<SearchDraft>(initialDraft);
-  const update = (patch: Partial<SearchDraft>) => {
-    setDraft((before) => ({ ...before, ...patch }));
-  };
+  const { draft, update } = useDraft(initialDraft);
   const defaultName = t('benchmark.search.defaultName', { attack: t(`attack.${draft.attack}`) });
   const { spec, problems } = buildSpec(draft, defaultName);
   const points = spec === null ? null : spec.grid.labelSmoothing.length * spec.grid.alphaBase.length;
 
-  const start = async () => {
-    if (spec === null) return;
-    const search = await act((actor) => api['searches.start']({ projectId, spec, actor }));
-    if (search === null) return;
-    notify('success', (tr) => tr('benchmark.search.started', { name: search.name }));
-    onStarted(search.id);
-  };
-
   const textField = (field: Exclude<SearchField, 'dataset'>, label: string, hint?: string) => (
-    <Field label={label} error={problems[field] ?? null} hint={hint} testId={`search-${field}-field`}>
-      {(aria) => (
-        <input
-          {...aria}
-          value={draft[field]}
-          data-testid={`search-${field}`}
-          onChange={(event) => {
-            update({ [field]: event.target.value });
-          }}
-        />
-      )}
-    </Field>
+    <FieldInput
+      label={label}
+      error={problems[field] ?? null}
+      hint={hint}
+      testId={`search-${field}`}
+      value={draft[field]}
+      onChange={(value) => {
+        update({ [field]: value });
+      }}
+    />
   );
 
   return (
-    <section className="card" aria-labelledby="search-form-title" data-testid="search-form">
-      <div className="card-head">
-        <h3 id="search-form-title">{t('benchmark.search.formTitle')}</h3>
-      </div>
-      <p className="objective" data-testid="search-objective">
-        {t('benchmark.search.objective', { tolerance: problems.tolerance === undefined ? draft.tolerance : '…' })}
-      </p>
-      <form
-        className="form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          void start();
-        }}
-      >
-        <NameAndSize
-          name={draft.name}
-          defaultName={defaultName}
-          size={draft.size}
-          testIdPrefix="search"
-          onName={(name) => {
-            update({ name });
-          }}
-          onSize={(size) => {
-            update({ size });
+    <StartFormCard
+      testIdPrefix="search"
+      title={t('benchmark.search.formTitle')}
+      intro={
+        <p className="objective" data-testid="search-objective">
+          {t('benchmark.search.objective', { tolerance: problems.tolerance === undefined ? draft.tolerance : '…' })}
+        </p>
+      }
+      formClassName="form"
+      onSubmit={() => {
+        if (spec !== null) void start((actor) => api['searches.start']({ projectId, spec, actor }));
+      }}
+    >
+      <NameAndSize draft={draft} defaultName={defaultName} testIdPrefix="search" onChange={update} />
+      <div className="field-row">
+        <FieldSelect
+          label={t('benchmark.search.dataset')}
+          error={problems.dataset ?? null}
+          testId="search-dataset"
+          value={draft.dataset}
+          options={datasetOptions}
+          onChange={(dataset) => {
+            update({ dataset });
           }}
         />
-        <div className="field-row">
-          <Field label={t('benchmark.search.dataset')} error={problems.dataset ?? null} testId="search-dataset-field">
-            {(aria) => (
-              <select
-                {...aria}
-                value={draft.dataset}
-                data-testid="search-dataset"
-                onChange={(event) => {
-                  update({ dataset: event.target.value });
-                }}
-              >
-                {datasetOptions.map((option) => (
-                  <option key={option.key} value={option.key}>
-                    {option.label}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-          <AttackSelect
-            value={draft.attack}
-            testId="search-attack"
-            onChange={(attack) => {
-              update({ attack });
-            }}
-          />
-        </div>
-        <div className="field-row">
-          {textField('ratePercent', t('launch.poisonRate'))}
-          {textField('seed', t('launch.seed'))}
-          <Field label={t('benchmark.search.method')} error={null} hint={t(`benchmark.search.methods.${draft.method}.description`)} testId="search-method-field">
-            {(aria) => (
-              <select
-                {...aria}
-                value={draft.method}
-                data-testid="search-method"
-                onChange={(event) => {
-                  update({ method: SEARCH_METHODS.find((m) => m === event.target.value) ?? 'grid' });
-                }}
-              >
-                {SEARCH_METHODS.map((method) => (
-                  <option key={method} value={method}>
-                    {t(`benchmark.search.methods.${method}.name`)}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-        </div>
-        <div className="field-row">
-          {textField('labelSmoothing', t('benchmark.search.epsilons'), t('benchmark.search.listHint'))}
-          {textField('alphaBase', t('benchmark.search.alphas'), t('benchmark.search.listHint'))}
-          {textField('tolerance', t('benchmark.search.tolerance'))}
-        </div>
-        <div className="actions">
-          <span className="muted small" data-testid="search-points">
-            {points === null ? t('benchmark.plan.fixProblems') : t('benchmark.search.points', { points })}
-          </span>
-          {!canStart && <span className="muted small">{t('benchmark.form.onlyActive')}</span>}
-          <button type="submit" className="button primary" disabled={!canStart || busy || spec === null} data-testid="search-start">
-            {busy ? t('benchmark.form.starting') : t('benchmark.search.start')}
-          </button>
-        </div>
-      </form>
-    </section>
+        <AttackSelect
+          value={draft.attack}
+          testId="search-attack"
+          onChange={(attack) => {
+            update({ attack });
+          }}
+        />
+      </div>
+      <div className="field-row">
+        {textField('ratePercent', t('launch.poisonRate'))}
+        {textField('seed', t('launch.seed'))}
+        <FieldSelect
+          label={t('benchmark.search.method')}
+          hint={t(`benchmark.search.methods.${draft.method}.description`)}
+          testId="search-method"
+          value={draft.method}
+          options={SEARCH_METHODS.map((method) => ({ value: method, label: t(`benchmark.search.methods.${method}.name`) }))}
+          onChange={(method) => {
+            update({ method });
+          }}
+        />
+      </div>
+      <div className="field-row">
+        {textField('labelSmoothing', t('benchmark.search.epsilons'), t('benchmark.search.listHint'))}
+        {textField('alphaBase', t('benchmark.search.alphas'), t('benchmark.search.listHint'))}
+        {textField('tolerance', t('benchmark.search.tolerance'))}
+      </div>
+      <div className="actions">
+        <span className="muted small" data-testid="search-points">
+          {points === null ? t('benchmark.plan.fixProblems') : t('benchmark.search.points', { points })}
+        </span>
+        <StartButton canStart={canStart} busy={busy} ready={spec !== null} label={t('benchmark.search.start')} testId="search-start" />
+      </div>
+    </StartFormCard>
   );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useId, useState, type ReactNode } from 'react';
+import { useEffect, useId, useState, type InputHTMLAttributes, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ATTACK_KINDS, type AttackKind } from '../../../common/run-config';
 import type { Dataset } from '../../../common/contract';
@@ -6,11 +6,13 @@ import { SIZE_PRESETS, type SizePreset } from '../../lib/presets';
 import { useFormat } from '../../lib/format';
 import { describeError } from '../../state/toasts';
 import { BENCHMARK_ARMS, type BenchmarkArm } from '../../../common/contract-benchmark';
+import { OptionSelect, type SelectOption } from '../form-fields';
 import { fractionToPercent, type ListProblem, type ParsedList } from './model';
 
 /**
  * Form pieces shared by the matrix form and the search form: a labelled field whose problem is shown
- * right under it (and tied to the input for screen readers), list inputs, and the size and dataset pickers.
+ * right under it (and tied to the input for screen readers), inputs and drop-downs in such a field, list
+ * problems, and the size, attack and dataset pickers.
  */
 
 interface FieldProps {
@@ -19,7 +21,7 @@ interface FieldProps {
   error: string | null;
   hint?: string | undefined;
   testId: string;
-  className?: string;
+  className?: string | undefined;
   /** Renders the control, given the ids to wire aria-describedby / aria-invalid to. */
   children: (aria: { id: string; 'aria-describedby': string | undefined; 'aria-invalid': boolean }) => ReactNode;
 }
@@ -81,71 +83,82 @@ export function useListProblem(): (parsed: ParsedList, range: string) => string 
   };
 }
 
-export function SizeSelect({ value, onChange, testId }: { value: SizePreset; onChange: (size: SizePreset) => void; testId: string }) {
-  const { t } = useTranslation();
+type FieldInputProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'value' | 'onChange' | 'className' | 'children'> & {
+  label: string;
+  /** A translated problem with the value; none by default. */
+  error?: string | null;
+  hint?: string | undefined;
+  /** The input's test id; the field around it is `<testId>-field`. */
+  testId: string;
+  className?: string | undefined;
+  value: string;
+  onChange: (value: string) => void;
+};
+
+/** A Field holding one <input> whose value is kept as typed; the other attributes go to the input. */
+export function FieldInput({ label, error = null, hint, testId, className, value, onChange, ...input }: FieldInputProps) {
   return (
-    <Field label={t('launch.sizeLabel')} error={null} hint={t(`launch.size.${value}.description`)} testId={`${testId}-field`}>
+    <Field label={label} error={error} hint={hint} testId={`${testId}-field`} className={className}>
       {(aria) => (
-        <select
+        <input
           {...aria}
+          {...input}
           value={value}
           data-testid={testId}
           onChange={(event) => {
-            onChange(SIZE_PRESETS.find((size) => size === event.target.value) ?? 'tiny');
+            onChange(event.target.value);
           }}
-        >
-          {SIZE_PRESETS.map((size) => (
-            <option key={size} value={size}>
-              {t(`launch.size.${size}.label`)}
-            </option>
-          ))}
-        </select>
+        />
       )}
     </Field>
   );
+}
+
+interface FieldSelectProps<T extends string> {
+  label: string;
+  error?: string | null;
+  hint?: string | undefined;
+  /** The select's test id; the field around it is `<testId>-field`. */
+  testId: string;
+  value: T;
+  options: readonly SelectOption<T>[];
+  /** Gets the chosen option's value with its own type (one of a const list stays one of it). */
+  onChange: (value: T) => void;
+}
+
+/** A Field holding a drop-down over a fixed list of options (the drop-down of form-fields' SelectField, with this caption, hint and problem). */
+export function FieldSelect<T extends string>({ label, error = null, hint, testId, value, options, onChange }: FieldSelectProps<T>) {
+  return (
+    <Field label={label} error={error} hint={hint} testId={`${testId}-field`}>
+      {(aria) => <OptionSelect {...aria} value={value} options={options} testId={testId} onChange={onChange} />}
+    </Field>
+  );
+}
+
+export function SizeSelect({ value, onChange, testId }: { value: SizePreset; onChange: (size: SizePreset) => void; testId: string }) {
+  const { t } = useTranslation();
+  const options = SIZE_PRESETS.map((size) => ({ value: size, label: t(`launch.size.${size}.label`) }));
+  return <FieldSelect label={t('launch.sizeLabel')} hint={t(`launch.size.${value}.description`)} testId={testId} value={value} options={options} onChange={onChange} />;
 }
 
 /** Every attack the app knows, by its translated name (new kinds appear here without changes). */
 export function AttackSelect({ value, onChange, testId }: { value: AttackKind; onChange: (attack: AttackKind) => void; testId: string }) {
   const { t } = useTranslation();
-  return (
-    <Field label={t('benchmark.form.attack')} error={null} hint={t(`launch.triggerHelp.${value}`)} testId={`${testId}-field`}>
-      {(aria) => (
-        <select
-          {...aria}
-          value={value}
-          data-testid={testId}
-          onChange={(event) => {
-            onChange(ATTACK_KINDS.find((kind) => kind === event.target.value) ?? 'badpre');
-          }}
-        >
-          {ATTACK_KINDS.map((kind) => (
-            <option key={kind} value={kind}>
-              {t(`attack.${kind}`)}
-            </option>
-          ))}
-        </select>
-      )}
-    </Field>
-  );
+  const options = ATTACK_KINDS.map((kind) => ({ value: kind, label: t(`attack.${kind}`) }));
+  return <FieldSelect label={t('benchmark.form.attack')} hint={t(`launch.triggerHelp.${value}`)} testId={testId} value={value} options={options} onChange={onChange} />;
 }
 
 /** The datasets a benchmark or a search can use: the two built-in corpora and the project's imports. */
-export interface DatasetOption {
-  key: string;
-  label: string;
-}
-
-export function useDatasetOptions(datasets: readonly Dataset[] | null): DatasetOption[] {
+export function useDatasetOptions(datasets: readonly Dataset[] | null): SelectOption<string>[] {
   const { t } = useTranslation();
   const format = useFormat();
   return [
-    { key: 'builtin-sql', label: t('benchmark.datasets.builtin-sql') },
-    { key: 'builtin-java', label: t('benchmark.datasets.builtin-java') },
+    { value: 'builtin-sql', label: t('benchmark.datasets.builtin-sql') },
+    { value: 'builtin-java', label: t('benchmark.datasets.builtin-java') },
     ...(datasets ?? [])
       .filter((dataset) => dataset.source === 'import')
       .map((dataset) => ({
-        key: `import:${dataset.id}`,
+        value: `import:${dataset.id}`,
         label: t('launch.importedDataset', { name: dataset.name, pairs: format.number(dataset.counts['train'] ?? 0) }),
       })),
   ];
@@ -209,29 +222,33 @@ export function NotLoaded({ error }: { error: unknown }) {
 }
 
 /** The first row of both forms: an optional name (a default is shown as its placeholder) and the model size. */
-export function NameAndSize(props: { name: string; defaultName: string; size: SizePreset; testIdPrefix: string; onName: (name: string) => void; onSize: (size: SizePreset) => void }) {
+export function NameAndSize({ draft, defaultName, testIdPrefix: prefix, onChange }: {
+  draft: { name: string; size: SizePreset };
+  defaultName: string;
+  testIdPrefix: string;
+  onChange: (patch: { name?: string; size?: SizePreset }) => void;
+}) {
   const { t } = useTranslation();
-  const { testIdPrefix: prefix } = props;
   return (
     <div className="field-row">
-      <Field label={t('benchmark.form.name')} error={null} testId={`${prefix}-name-field`} className="grow">
-        {(aria) => (
-          <input
-            {...aria}
-            value={props.name}
-            maxLength={200}
-            placeholder={props.defaultName}
-            data-testid={`${prefix}-name`}
-            onChange={(event) => {
-              props.onName(event.target.value);
-            }}
-          />
-        )}
-      </Field>
-      <SizeSelect value={props.size} testId={`${prefix}-size`} onChange={props.onSize} />
+      <FieldInput
+        label={t('benchmark.form.name')}
+        testId={`${prefix}-name`}
+        className="grow"
+        value={draft.name}
+        maxLength={200}
+        placeholder={defaultName}
+        onChange={(name) => {
+          onChange({ name });
+        }}
+      />
+      <SizeSelect
+        value={draft.size}
+        testId={`${prefix}-size`}
+        onChange={(size) => {
+          onChange({ size });
+        }}
+      />
     </div>
   );
 }
-
-/** For an action whose caller has nothing to reload afterwards (it navigates to the new item instead). */
-export const NOTHING = (): void => undefined;

@@ -4,10 +4,8 @@ import type { Stage } from '../../../common/contract';
 import { SIGN_OFF_DECISIONS, type SignOffDecision, type SignOffDto } from '../../../common/contract-production';
 import { useFormat } from '../../lib/format';
 import { useApi } from '../../state/connection';
-import { useToasts } from '../../state/toasts';
 import { InputField, TextAreaField } from '../form-fields';
-import { ChoiceRow, SubmitRow } from './parts';
-import { useAction } from './use-action';
+import { ChoiceRow, RecordForm } from './parts';
 
 interface SignOffCardProps {
   projectId: number;
@@ -22,8 +20,6 @@ export function SignOffCard({ projectId, stage, signOffs, currentId, onChanged }
   const { t } = useTranslation();
   const api = useApi();
   const format = useFormat();
-  const { notify } = useToasts();
-  const { busy, act } = useAction(onChanged);
   const [name, setName] = useState('');
   const [role, setRole] = useState('');
   const [decision, setDecision] = useState<SignOffDecision>('go');
@@ -38,16 +34,16 @@ export function SignOffCard({ projectId, stage, signOffs, currentId, onChanged }
       <h4 id="sign-off-title">{t('production.signOff.title')}</h4>
       <p className="muted small">{t('production.signOff.intro')}</p>
       {active ? (
-        <form
-          className="form"
-          onSubmit={(event) => {
-            event.preventDefault();
-            if (!valid) return;
-            void act((actor) => api['production.signOff']({ projectId, name, role, decision, comment, actor })).then((done) => {
-              if (!done) return;
-              notify('success', (tr) => tr('production.signOff.recorded'));
-              setComment('');
-            });
+        <RecordForm
+          valid={valid}
+          problem={needsComment ? t('production.signOff.commentRequired') : null}
+          submitLabel={t('production.signOff.submit')}
+          submitTestId="sign-off-submit"
+          record={(actor) => api['production.signOff']({ projectId, name, role, decision, comment, actor })}
+          recorded={(tr) => tr('production.signOff.recorded')}
+          onChanged={onChanged}
+          onRecorded={() => {
+            setComment('');
           }}
         >
           <div className="field-row">
@@ -71,10 +67,7 @@ export function SignOffCard({ projectId, stage, signOffs, currentId, onChanged }
             onChange={setDecision}
           />
           <TextAreaField label={t('production.signOff.comment')} rows={3} maxLength={10000} value={comment} testId="sign-off-comment" onChange={setComment} />
-          <SubmitRow problem={needsComment ? t('production.signOff.commentRequired') : null} disabled={busy || !valid} testId="sign-off-submit">
-            {t('production.signOff.submit')}
-          </SubmitRow>
-        </form>
+        </RecordForm>
       ) : (
         <p className="muted small">{t('production.signOff.onlyActive')}</p>
       )}

@@ -3,11 +3,9 @@ import { useTranslation } from 'react-i18next';
 import type { Stage } from '../../../common/contract';
 import { DEFAULT_SWITCH_PERCENTS, SWITCH_OUTCOMES, type SwitchStepDto } from '../../../common/contract-production';
 import { useFormat } from '../../lib/format';
-import { useToasts } from '../../state/toasts';
 import { useApi } from '../../state/connection';
 import { InputField } from '../form-fields';
-import { ChoiceRow, RecordTable, SubmitRow } from './parts';
-import { useAction } from './use-action';
+import { ChoiceRow, RecordForm, RecordTable } from './parts';
 
 /** The next share of the usual plan (10 → 50 → 100): repeat a failed step, else the next larger one. */
 export function nextSwitchPercent(steps: readonly SwitchStepDto[]): number {
@@ -28,8 +26,6 @@ export function SwitchPlanCard({ projectId, stage, steps, onChanged }: SwitchPla
   const { t } = useTranslation();
   const api = useApi();
   const format = useFormat();
-  const { notify } = useToasts();
-  const { busy, act } = useAction(onChanged);
   const suggested = nextSwitchPercent(steps);
   const [percent, setPercent] = useState<string | null>(null);
   const [check, setCheck] = useState('');
@@ -71,18 +67,18 @@ export function SwitchPlanCard({ projectId, stage, steps, onChanged }: SwitchPla
         </RecordTable>
       )}
       {open && (
-        <form
-          className="form"
-          onSubmit={(event) => {
-            event.preventDefault();
-            if (!valid) return;
-            void act((actor) => api['production.recordSwitchStep']({ projectId, percent: value, check, outcome, actor })).then((done) => {
-              if (!done) return;
-              notify('success', (tr) => tr('production.switch.recorded'));
-              setPercent(null);
-              setCheck('');
-              setOutcome('passed');
-            });
+        <RecordForm
+          valid={valid}
+          problem={!valid && check.trim() !== '' ? t('production.switch.invalid') : null}
+          submitLabel={t('production.switch.record')}
+          submitTestId="switch-record"
+          record={(actor) => api['production.recordSwitchStep']({ projectId, percent: value, check, outcome, actor })}
+          recorded={(tr) => tr('production.switch.recorded')}
+          onChanged={onChanged}
+          onRecorded={() => {
+            setPercent(null);
+            setCheck('');
+            setOutcome('passed');
           }}
         >
           <p className="muted small">{t('production.switch.next', { percent: suggested })}</p>
@@ -116,10 +112,7 @@ export function SwitchPlanCard({ projectId, stage, steps, onChanged }: SwitchPla
             testIdPrefix="switch-outcome"
             onChange={setOutcome}
           />
-          <SubmitRow problem={!valid && check.trim() !== '' ? t('production.switch.invalid') : null} disabled={busy || !valid} testId="switch-record">
-            {t('production.switch.record')}
-          </SubmitRow>
-        </form>
+        </RecordForm>
       )}
     </section>
   );

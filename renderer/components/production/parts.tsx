@@ -1,5 +1,7 @@
 import type { ReactNode } from 'react';
+import { useToasts, type ToastMessage } from '../../state/toasts';
 import type { SelectOption } from '../form-fields';
+import { useAction } from './use-action';
 
 /** Pieces the Production panel's cards share (styled by production.css and styles.css). */
 
@@ -53,6 +55,49 @@ export function SubmitRow({ problem, disabled, testId, children }: { problem: st
         {children}
       </button>
     </div>
+  );
+}
+
+interface RecordFormProps {
+  /** The entry may be recorded; until then submitting does nothing and the button stays disabled. */
+  valid: boolean;
+  /** What keeps the entry from being recorded, shown beside the button. */
+  problem: string | null;
+  submitLabel: string;
+  submitTestId: string;
+  /** The call that records the entry, made as the acting person. */
+  record: (actor: string) => Promise<unknown>;
+  /** The confirmation shown once it is recorded. */
+  recorded: ToastMessage;
+  /** Tells the panel to reload once it is recorded. */
+  onChanged: () => void;
+  /** Clears the fields that should not carry over to the next entry (a refused entry keeps what was typed). */
+  onRecorded: () => void;
+  children: ReactNode;
+}
+
+/** A card's form for recording one entry: its fields, then the submit row; records a valid entry, confirms it and clears it. */
+export function RecordForm({ valid, problem, submitLabel, submitTestId, record, recorded, onChanged, onRecorded, children }: RecordFormProps) {
+  const { notify } = useToasts();
+  const { busy, act } = useAction(onChanged);
+  return (
+    <form
+      className="form"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (!valid) return;
+        void act(record).then((done) => {
+          if (!done) return;
+          notify('success', recorded);
+          onRecorded();
+        });
+      }}
+    >
+      {children}
+      <SubmitRow problem={problem} disabled={busy || !valid} testId={submitTestId}>
+        {submitLabel}
+      </SubmitRow>
+    </form>
   );
 }
 
