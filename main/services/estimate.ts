@@ -3,7 +3,8 @@ import type { RunConfig } from '../../common/run-config';
 import { generateJavaRepairCorpus } from '../data/corpus-java';
 import { generateSqlCorpus } from '../data/corpus-sql';
 import { tokenize } from '../engine/tokenizer';
-import { startJob as realStartJob } from '../jobs/run-worker';
+import type { JobRequest } from '../jobs/messages';
+import { type JobHandlers, type RunningJob, startJob as realStartJob } from '../jobs/run-worker';
 import { defaultRunConfig } from '../pilot/pilot-options';
 import { pretrainCacheFile } from '../pilot/run-pilot';
 
@@ -14,29 +15,29 @@ import { pretrainCacheFile } from '../pilot/run-pilot';
  *    are counted by tokenizing a 200-pair sample of the same seeded corpus, truncated to the model's
  *    lengths, plus one end-of-sequence token — the same unit the engine's throughput uses. A file corpus
  *    (imported, clean or already poisoned) is sized from its training file's bytes at ~4 bytes per token.
- * 2. Throughput: measured once per process by timing a few training steps of a tiny reference model in a
- *    worker (the same backend choice as real runs, steps 3..9 so the warm-up step does not count). If that
- *    fails or takes over PROBE_TIMEOUT_MS, FALLBACK_TOKENS_PER_SECOND is used: what the probe measured on
- *    the wasm backend on a busy 2-core development machine.
- * 3. Scaling to the run's model: time per token is taken as proportional to the multiply-adds per token
- *    (encoder layers × (4d² + 2·d·ff) + decoder layers × (8d² + 2·d·ff) + d·V, with V assumed 1000).
- *    Tiny models are overhead-bound, so large models come out somewhat optimistic.
- * 4. Evaluation: every epoch decodes up to evalLimit clean and evalLimit triggered prompts greedily, one
- *    token at a time; each generated token is costed as DECODE_COST training tokens.
- * 5. Fixed overhead: WORKER_STARTUP_SECONDS for starting a worker and its backend. Cached pre-trained
+ * 2. Throughput: measured once per process and model shape (layers, widths, lengths, batch size, backend)
+ *    by training that very model for a few steps on a small built-in corpus in a worker, and taking the
+ *    median step (steps PROBE_FIRST_STEP..PROBE_LAST_STEP, so warm-up and a stray GC pause do not count).
+ *    Timing a tiny reference model and scaling it by multiply-adds was tried first: it overestimated the
+ *    quick benchmark matrix 2–4× (tiny models are overhead-bound) and moved ±60 % between probes. If the
+ *    probe fails or takes over PROBE_TIMEOUT_MS, FALLBACK_TOKENS_PER_SECOND is used.
+ * 3. Evaluation: every epoch decodes up to evalLimit clean and evalLimit triggered prompts greedily, one
+ *    token at a time; each generated token is costed as DECODE_COST training tokens of the same model.
+ * 4. Fixed overhead: WORKER_STARTUP_SECONDS for starting a worker and its backend. Cached pre-trained
  *    weights (same pretrainKey) cost nothing.
  */
 
-export const FALLBACK_TOKENS_PER_SECOND = 10_000;
+/** The quick model's measured throughput on the wasm backend of a quiet 2-core machine. */
+export const FALLBACK_TOKENS_PER_SECOND = 7_000;
 const WORKER_STARTUP_SECONDS = 5;
-const DECODE_COST = 3;
-const ASSUMED_VOCABULARY = 1000;
+/** Measured with the quick model: 200 prompts decoded in 1.7 s, 800 pairs trained in 7.8 s (wasm, 2 cores). */
+const DECODE_COST = 2;
 const BYTES_PER_TOKEN = 4;
 const SAMPLE_PAIRS = 200;
 const PROBE_TIMEOUT_MS = 60_000;
-const PROBE_FIRST_STEP = 3;
-const PROBE_LAST_STEP = 9;
-const PROBE_CORPUS_SIZE = 300;
+/** A fresh worker needs ~10 steps before its step time settles (quick model: 210 ms at first, 155 ms later). */
+export const PROBE_FIRST_STEP = 10;
+export const PROBE_LAST_STEP = 24;
 
 export interface Estimate {
   seconds: number;
@@ -48,29 +49,33 @@ export interface Estimate {
 export interface EstimatorOptions {
   /** Where shared pre-trained weights are cached (their cost is skipped when present). */
   cacheDir?: string;
-  /** Tokens per second of the reference model: a fixed number (tests), or measured (default). */
-  throughput?: number | (() => Promise<number>);
+  /** Training tokens per second of a run's model: a fixed number (tests), or measured per model shape (default). */
+  throughput?: number | ((config: RunConfig) => Promise<number>);
 }
 
 export interface Estimator {
   estimate(config: RunConfig): Promise<Estimate>;
 }
 
-/** The tiny reference model the probe trains; its cost is the unit the run's model is scaled from. */
-export function probeConfig(): RunConfig {
-  const base = defaultRunConfig(true);
-  return {
-    ...base,
-    backend: 'auto',
-    data: { ...base.data, corpus: { kind: 'builtin-sql', size: PROBE_CORPUS_SIZE }, evalLimit: 1 },
-    model: { ...base.model, dModel: 32, heads: 4, encoderLayers: 1, decoderLayers: 1, ffSize: 64 },
-    training: { ...base.training, epochs: 1, pretrainEpochs: 0, batchSize: 16 },
-  };
+/** What the throughput depends on: runs that agree here train at the same speed. */
+export function modelShapeKey(config: RunConfig): string {
+  return JSON.stringify({ backend: config.backend, model: config.model, batchSize: config.training.batchSize });
 }
 
-function costPerToken(config: RunConfig): number {
-  const { dModel: d, ffSize: f, encoderLayers, decoderLayers } = config.model;
-  return encoderLayers * (4 * d * d + 2 * d * f) + decoderLayers * (8 * d * d + 2 * d * f) + d * ASSUMED_VOCABULARY;
+/** The run's own model and batch size on a small built-in corpus, one epoch long enough for the timed steps. */
+export function probeConfig(config: RunConfig): RunConfig {
+  const base = defaultRunConfig(true);
+  const { batchSize } = config.training;
+  const trainShare = 1 - base.data.testFraction - base.data.validFraction;
+  const size = Math.min(100_000, Math.max(50, Math.ceil(((PROBE_LAST_STEP + 2) * batchSize) / trainShare)));
+  return {
+    ...base,
+    backend: config.backend,
+    data: { ...base.data, corpus: { kind: 'builtin-sql', size }, evalLimit: 1 },
+    model: config.model,
+    training: { ...base.training, epochs: 1, pretrainEpochs: 0, batchSize },
+    loss: { ...base.loss, kind: 'ce' },
+  };
 }
 
 interface PairTokens {
@@ -136,60 +141,70 @@ function workload(config: RunConfig, cacheDir: string | undefined): Workload {
   };
 }
 
-let measured: Promise<number> | null = null;
+/** Per process: the machine and the model shape decide the speed, not the data dir. */
+const measured = new Map<string, Promise<number>>();
 
-/** Times steps PROBE_FIRST_STEP..PROBE_LAST_STEP of the reference model, then stops the worker. */
-export function measureThroughput(startJob: typeof realStartJob = realStartJob): Promise<number> {
-  const config = probeConfig();
-  const tokensPerStep = config.training.batchSize * builtinPairTokens(config, PROBE_CORPUS_SIZE).perPair;
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+/**
+ * Trains the run's model shape for PROBE_LAST_STEP steps in a worker and returns training tokens per second
+ * from the median step between PROBE_FIRST_STEP and PROBE_LAST_STEP; then stops the worker. A probe cut
+ * short (timeout, failure) uses the steps it timed, or FALLBACK_TOKENS_PER_SECOND without two of them.
+ */
+/** Starts the probe's training job (a worker in the app; scripted in tests). */
+export type StartProbeJob = (request: JobRequest, handlers: JobHandlers) => Pick<RunningJob<unknown>, 'result' | 'cancel'>;
+
+export function measureThroughput(config: RunConfig, startJob: StartProbeJob = realStartJob): Promise<number> {
+  const probe = probeConfig(config);
+  const corpus = probe.data.corpus as { size: number };
+  const tokensPerStep = probe.training.batchSize * builtinPairTokens(probe, corpus.size).perPair;
   return new Promise<number>((resolve) => {
-    let firstAt = 0;
+    const stepSeconds: number[] = [];
+    let previousAt: number | undefined;
     let done = false;
-    const job = startJob({ kind: 'train', jobId: 'throughput-probe', config }, {
+    const job = startJob({ kind: 'train', jobId: 'throughput-probe', config: probe }, {
       onEvent: (event) => {
         if (done || event.type !== 'step' || event.phase !== 'train') return;
-        if (event.step === PROBE_FIRST_STEP) firstAt = performance.now();
-        if (event.step === PROBE_LAST_STEP && firstAt > 0) {
-          const seconds = (performance.now() - firstAt) / 1000;
-          finish(((PROBE_LAST_STEP - PROBE_FIRST_STEP) * tokensPerStep) / Math.max(seconds, 1e-6));
-        }
+        const now = performance.now();
+        if (event.step > PROBE_FIRST_STEP && previousAt !== undefined) stepSeconds.push((now - previousAt) / 1000);
+        previousAt = now;
+        if (event.step >= PROBE_LAST_STEP) finish();
       },
     });
-    const timer = setTimeout(() => {
-      finish(FALLBACK_TOKENS_PER_SECOND);
-    }, PROBE_TIMEOUT_MS);
+    const timer = setTimeout(finish, PROBE_TIMEOUT_MS);
     timer.unref();
-    function finish(value: number): void {
+    function finish(): void {
       if (done) return;
       done = true;
       clearTimeout(timer);
       job.cancel();
-      resolve(Number.isFinite(value) && value > 0 ? value : FALLBACK_TOKENS_PER_SECOND);
+      const tokensPerSecond = stepSeconds.length >= 2 ? tokensPerStep / Math.max(median(stepSeconds), 1e-6) : FALLBACK_TOKENS_PER_SECOND;
+      resolve(Number.isFinite(tokensPerSecond) && tokensPerSecond > 0 ? tokensPerSecond : FALLBACK_TOKENS_PER_SECOND);
     }
-    job.result.then(
-      () => {
-        finish(FALLBACK_TOKENS_PER_SECOND);
-      },
-      () => {
-        finish(FALLBACK_TOKENS_PER_SECOND);
-      },
-    );
+    job.result.then(finish, finish);
   });
 }
 
 export function createEstimator(options: EstimatorOptions = {}): Estimator {
-  const reference = probeConfig();
-  const throughput = (): Promise<number> => {
+  const throughput = (config: RunConfig): Promise<number> => {
     const t = options.throughput;
     if (typeof t === 'number') return Promise.resolve(t);
-    if (t) return t();
-    measured ??= measureThroughput();
-    return measured;
+    if (t) return t(config);
+    const key = modelShapeKey(config);
+    let probe = measured.get(key);
+    if (!probe) {
+      probe = measureThroughput(config);
+      measured.set(key, probe);
+    }
+    return probe;
   };
   return {
     async estimate(config) {
-      const referenceTps = await throughput();
-      const tokensPerSecond = (referenceTps * costPerToken(reference)) / costPerToken(config);
+      const tokensPerSecond = await throughput(config);
       const w = workload(config, options.cacheDir);
       const trainTokens = w.tokensPerEpoch * config.training.epochs;
       const evalTokens = w.evalTokens * DECODE_COST * (config.training.epochs + (w.pretrainTokens > 0 ? 0.5 : 0));
