@@ -26,6 +26,8 @@ export interface BenchmarkCliOptions {
   jsonPath: string | null;
   /** Continue this benchmark of the data folder instead of starting one. */
   resumeId: number | null;
+  /** Print the plan (runs, reuse, estimated duration) and stop before anything runs. */
+  planOnly: boolean;
 }
 
 const DEFAULT_ATTACKS = ['badpre'] as const;
@@ -44,6 +46,7 @@ const OPTIONS = {
   'data-dir': { type: 'string', help: 'data folder (store, runs, caches); use a fresh one to time a matrix, or runs are reused', default: 'the app’s' },
   json: { type: 'string', help: 'also write plan, cells, scenarios and wall time as JSON to FILE', default: 'none' },
   resume: { type: 'string', help: 'continue benchmark ID of the data folder (after an interruption) instead of starting one', default: 'none' },
+  'plan-only': { type: 'boolean', help: 'print the plan (runs, reused runs, estimated duration) and stop; nothing is trained', default: '' },
   help: { type: 'boolean', help: 'show this help', default: '' },
 } as const;
 
@@ -93,7 +96,7 @@ function integer(name: string, text: string, min: number, max: number): number {
 export function parseBenchmarkArgs(argv: readonly string[], defaultWorkers: number): BenchmarkCliOptions | 'help' {
   const parsed = parseOptionTable(argv, OPTIONS, (message) => new BenchmarkUsageError(message));
   if (parsed === 'help') return 'help';
-  const { text, given } = parsed;
+  const { text, given, flag } = parsed;
   const draft = {
     name: text('name'),
     size: text('size'),
@@ -112,11 +115,13 @@ export function parseBenchmarkArgs(argv: readonly string[], defaultWorkers: numb
   }
   const workers = given('workers');
   const resumeId = given('resume');
+  if (resumeId !== undefined && flag('plan-only')) throw new BenchmarkUsageError('--plan-only plans a new matrix; it cannot be combined with --resume');
   return {
     spec: checked.data,
     workers: workers === undefined ? defaultWorkers : integer('workers', workers, 1, 64),
     dataDir: given('data-dir') ?? null,
     jsonPath: given('json') ?? null,
     resumeId: resumeId === undefined ? null : integer('resume', resumeId, 1, Number.MAX_SAFE_INTEGER),
+    planOnly: flag('plan-only'),
   };
 }

@@ -13,7 +13,8 @@ import { exitWithResult } from './exit-code';
 /**
  * `npm run benchmark -- [options]`: a benchmark matrix without any window, through the same services and
  * job service as the app (so the runs show up there too). Progress on stderr; the scenario table and the
- * wall time on stdout. Exit 0: every cell finished; 1: some cell failed or the run broke; 2: bad arguments.
+ * wall time on stdout (with --plan-only: the plan, and nothing runs). Exit 0: every cell finished (or the plan
+ * was printed); 1: some cell failed or the run broke; 2: bad arguments.
  */
 
 const POLL_MS = 1000;
@@ -123,7 +124,13 @@ async function main(argv: string[]): Promise<number> {
       const projectId = cliProject(store);
       process.stderr.write('planning (measuring this machine’s training speed)…\n');
       plan = await handlers['benchmarks.plan']({ projectId, spec: options.spec });
-      for (const line of planLines(plan)) process.stderr.write(`${line}\n`);
+      // With --plan-only the plan is the output, so it goes where the results would.
+      const out = options.planOnly ? process.stdout : process.stderr;
+      for (const line of planLines(plan)) out.write(`${line}\n`);
+      if (options.planOnly) {
+        if (options.jsonPath) writeAtomically(options.jsonPath, `${JSON.stringify({ workers: options.workers, plan }, null, 2)}\n`);
+        return 0;
+      }
       benchmarkId = (await handlers['benchmarks.start']({ projectId, spec: options.spec, actor: ACTOR })).id;
     }
     const started = performance.now();

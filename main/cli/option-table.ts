@@ -17,6 +17,8 @@ export interface ParsedOptions<Name extends string> {
   text: (name: Name) => string;
   /** The value given for a string option, or undefined when it was not given. */
   given: (name: Name) => string | undefined;
+  /** Whether a boolean option was given. */
+  flag: (name: Name) => boolean;
 }
 
 /**
@@ -45,5 +47,5 @@ export function parseOptionTable<Name extends string>(
     const value = values[name];
     return typeof value === 'string' ? value : undefined;
   };
-  return { given, text: (name) => given(name) ?? table[name].default };
+  return { given, text: (name) => given(name) ?? table[name].default, flag: (name) => values[name] === true };
 }

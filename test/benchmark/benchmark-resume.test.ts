@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resumeBenchmarks } from '../../main/services/benchmark';
@@ -72,6 +73,30 @@ describe('npm run benchmark', () => {
     const missing = runCli(CLI, ['--resume', '5', '--data-dir', tempDir('dece-benchmark-cli-')], 60_000);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--resume: benchmark 5 is not in/);
+  });
+
+  it('--plan-only prints the runs and the estimated duration, and trains nothing', () => {
+    const dataDir = tempDir('dece-benchmark-plan-');
+    const json = path.join(dataDir, 'plan.json');
+    const planned = runCli(CLI, ['--plan-only', '--size', 'tiny', '--attacks', 'badpre,ripple', '--rates', '0.05', '--arms', 'ce,dece', '--seeds', '1,2', '--workers', '2', '--data-dir', dataDir, '--json', json], 120_000);
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stdout).toMatch(/^8 cells: 8 new runs, 0 reused, 0 defense jobs, 4 poisoned datasets$/m);
+    expect(planned.stdout).toMatch(/^estimated \d+ min with 2 worker\(s\)$/m);
+    const written = JSON.parse(readFileSync(json, 'utf8')) as { workers: number; plan: { newRuns: number; seconds: number } };
+    expect(written.workers).toBe(2);
+    expect(written.plan.newRuns).toBe(8);
+    expect(written.plan.seconds).toBeGreaterThan(0);
+    const store = openTestStore(dataDir);
+    try {
+      const projects = store.projects.list();
+      expect(projects.map((p) => store.benchmarks.list(p.id).length)).toEqual(projects.map(() => 0));
+      expect(projects.map((p) => store.runs.list({ projectId: p.id }).length)).toEqual(projects.map(() => 0));
+    } finally {
+      store.close();
+    }
+    const both = runCli(CLI, ['--plan-only', '--resume', '1', '--data-dir', dataDir], 60_000);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--plan-only .* cannot be combined with --resume/);
   });
 
   it('a matrix killed with SIGKILL resumes at the next start without rerunning its finished runs', async () => {
