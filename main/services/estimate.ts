@@ -2,11 +2,13 @@ import { existsSync, statSync } from 'node:fs';
 import type { RunConfig } from '../../common/run-config';
 import { generateJavaRepairCorpus } from '../data/corpus-java';
 import { generateSqlCorpus } from '../data/corpus-sql';
+import { percentiles } from '../data/import/report';
 import { tokenize } from '../engine/tokenizer';
 import type { JobRequest } from '../jobs/messages';
 import { type JobHandlers, type RunningJob, startJob as realStartJob } from '../jobs/run-worker';
 import { defaultRunConfig } from '../pilot/pilot-options';
 import { pretrainCacheFile } from '../pilot/run-pilot';
+import { canonicalJson } from './gate';
 
 /**
  * Duration estimate for a run, before it runs. What it rests on:
@@ -59,7 +61,7 @@ export interface Estimator {
 
 /** What the throughput depends on: runs that agree here train at the same speed. */
 export function modelShapeKey(config: RunConfig): string {
-  return JSON.stringify({ backend: config.backend, model: config.model, batchSize: config.training.batchSize });
+  return canonicalJson({ backend: config.backend, model: config.model, batchSize: config.training.batchSize });
 }
 
 /** The run's own model and batch size on a small built-in corpus, one epoch long enough for the timed steps. */
@@ -144,12 +146,6 @@ function workload(config: RunConfig, cacheDir: string | undefined): Workload {
 /** Per process: the machine and the model shape decide the speed, not the data dir. */
 const measured = new Map<string, Promise<number>>();
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
-
 /**
  * Trains the run's model shape for PROBE_LAST_STEP steps in a worker and returns training tokens per second
  * from the median step between PROBE_FIRST_STEP and PROBE_LAST_STEP; then stops the worker. A probe cut
@@ -182,7 +178,7 @@ export function measureThroughput(config: RunConfig, startJob: StartProbeJob = r
       done = true;
       clearTimeout(timer);
       job.cancel();
-      const tokensPerSecond = stepSeconds.length >= 2 ? tokensPerStep / Math.max(median(stepSeconds), 1e-6) : FALLBACK_TOKENS_PER_SECOND;
+      const tokensPerSecond = stepSeconds.length >= 2 ? tokensPerStep / Math.max(percentiles(stepSeconds).p50, 1e-6) : FALLBACK_TOKENS_PER_SECOND;
       resolve(Number.isFinite(tokensPerSecond) && tokensPerSecond > 0 ? tokensPerSecond : FALLBACK_TOKENS_PER_SECOND);
     }
     job.result.then(finish, finish);
