@@ -1,31 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import type { LossConfig, LossKind } from '../../common/run-config';
 import { DEFAULT_LOSS_PARAMETERS, createLoss, deceAlpha } from '../../main/engine/losses';
+import { readGolden } from '../helpers/golden';
 
-const GoldenSchema = z.object({
-  cases: z.array(
-    z.object({
-      logits: z.array(z.array(z.number())),
-      target: z.array(z.int()),
-      epoch: z.int(),
-      label_smoothing: z.number(),
-      alpha_base: z.number(),
-      ignore_index: z.int().nullable(),
-      alpha: z.number(),
-      dece_loss: z.number(),
-      dece_grad: z.array(z.array(z.number())),
-      ce_loss: z.number(),
-      ce_grad: z.array(z.array(z.number())),
-    }),
-  ),
-});
-const goldenPath = fileURLToPath(new URL('../../../shared/golden/dece.json', import.meta.url));
-const golden = GoldenSchema.parse(JSON.parse(readFileSync(goldenPath, 'utf8')));
+const golden = readGolden();
 
 function lossConfig(kind: LossKind, overrides: Partial<LossConfig> = {}): LossConfig {
   return { kind, ...DEFAULT_LOSS_PARAMETERS, ...overrides };

@@ -5,26 +5,11 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { selectBackend } from '../../main/engine/backend';
 import { type DeceExportOptions, type LossExportFramework, exportDeceLoss } from '../../main/production/loss-export';
+import { readGolden } from '../helpers/golden';
 
-const GoldenSchema = z.object({
-  cases: z.array(
-    z.object({
-      logits: z.array(z.array(z.number())),
-      target: z.array(z.int()),
-      epoch: z.int(),
-      label_smoothing: z.number(),
-      alpha_base: z.number(),
-      ignore_index: z.int().nullable(),
-      dece_loss: z.number(),
-      dece_grad: z.array(z.array(z.number())),
-    }),
-  ),
-});
-const goldenPath = fileURLToPath(new URL('../../../shared/golden/dece.json', import.meta.url));
-const golden = GoldenSchema.parse(JSON.parse(readFileSync(goldenPath, 'utf8')));
+const golden = readGolden();
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /** What the exported TensorFlow.js module provides. */
