@@ -1,4 +1,4 @@
-import type { LossConfig, LossKind, RunConfig } from './run-config';
+import type { LossConfig, LossKind, RunConfig, StoppingConfig } from './run-config';
 
 /**
  * Run presets, defined once for the headless Pilot and the launch dialog. 'standard' is the embedded default
@@ -26,6 +26,38 @@ export const LOSS_PARAMETERS: Record<LossKind, readonly (keyof Omit<LossConfig, 
   gce: ['gceQ'],
   intrust: ['intrustA', 'intrustB', 'intrustDelta'],
 };
+
+/**
+ * The Pilot's stopping rule (main/engine/stopping.ts): CE trains until its validation ASR has clearly risen
+ * (≥ 50 %, the claim) and stopped rising, or until nothing improves any more, within a 20-minute budget on
+ * 2 cores for the whole experiment; DeCE stops at the same epoch.
+ */
+export const PILOT_STOPPING: StoppingConfig = {
+  minEpochs: 3,
+  patience: 2,
+  minAsrGain: 5,
+  minBleuGain: 0.5,
+  claimAsr: 50,
+  budgetSeconds: 20 * 60,
+};
+
+/** Optimizer steps that bound the Pilot's fine-tuning, turned into epochs once the training set's size is known. */
+export const PILOT_STEP_BUDGET: Record<SizePreset, number> = { tiny: 40, quick: 1500, standard: 3000 };
+
+/** Time budget of a whole Pilot experiment per size, in minutes (2 cores). */
+export const PILOT_BUDGET_MINUTES: Record<SizePreset, number> = { tiny: 5, quick: 3, standard: 20 };
+
+/**
+ * A Pilot run of this size: the preset with the stopping rule and its time budget. `training.epochs` is only
+ * the bound until the Pilot knows the data and sizes it from PILOT_STEP_BUDGET. The tiny smoke-test size
+ * keeps a fixed epoch count.
+ */
+export function pilotPresetConfig(size: SizePreset, loss: LossKind = 'dece'): RunConfig {
+  const config = presetConfig(size, loss);
+  if (size === 'tiny') return config;
+  const stopping: StoppingConfig = { ...PILOT_STOPPING, budgetSeconds: PILOT_BUDGET_MINUTES[size] * 60 };
+  return { ...config, training: { ...config.training, epochs: Math.max(config.training.epochs, 30), stopping } };
+}
 
 export function presetConfig(size: SizePreset, loss: LossKind = 'dece'): RunConfig {
   const full = size === 'standard';

@@ -47,9 +47,35 @@ export const ModelConfigSchema = z
   .refine((m) => m.dModel % m.heads === 0, { error: 'dModel must be a multiple of heads', path: ['dModel'] });
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 
+/**
+ * Stop on evidence instead of after a fixed epoch count (main/engine/stopping.ts): `training.epochs` is then
+ * the upper bound, and every epoch is also evaluated on the validation split, which alone decides.
+ */
+/** Why a run stopped before its epoch bound (main/engine/stopping.ts explains each). */
+export const STOP_REASONS = ['backdoor-learned', 'converged', 'max-epochs', 'time-budget', 'paired-run-stopped'] as const;
+export type StopReason = (typeof STOP_REASONS)[number];
+
+export const StoppingConfigSchema = z.object({
+  /** Never stop on a plateau before this many epochs. */
+  minEpochs: z.int().min(1).max(1000),
+  /** A metric has plateaued when its best over the last `patience` epochs beats the earlier best by less than the gain. */
+  patience: z.int().min(1).max(100),
+  /** Validation ASR points that count as still rising. */
+  minAsrGain: z.number().min(0).max(100),
+  /** Validation BLEU-4 points that count as still improving. */
+  minBleuGain: z.number().min(0).max(100),
+  /** Validation ASR (%) at which the backdoor counts as learned (the Pilot's claim threshold). */
+  claimAsr: z.number().min(0).max(100),
+  /** Wall-clock budget of the whole experiment in seconds (pre-training included); null: none. */
+  budgetSeconds: z.number().positive().nullable(),
+});
+export type StoppingConfig = z.infer<typeof StoppingConfigSchema>;
+
 export const TrainingConfigSchema = z.object({
-  /** Epochs of (possibly poisoned) fine-tuning with the chosen loss. */
+  /** Epochs of (possibly poisoned) fine-tuning with the chosen loss; the upper bound when `stopping` is set. */
   epochs: z.int().min(1).max(1000),
+  /** Stop on validation evidence (absent: train exactly `epochs`). */
+  stopping: StoppingConfigSchema.optional(),
   /** Epochs of clean pre-training with CE before fine-tuning, shared by every loss (0 = train from scratch). */
   pretrainEpochs: z.int().min(0).max(1000),
   batchSize: z.int().min(1).max(4096),
@@ -84,6 +110,8 @@ export const DataConfigSchema = z.object({
       train: z.string().min(1),
       test: z.string().min(1),
       valid: z.string().min(1).optional(),
+      /** Clean pairs for pre-training from a separate source; absent: carved from `train`. */
+      pretrain: z.string().min(1).optional(),
     }),
     /** Data that is already poisoned: `payload` says what counts as attack success. */
     z.object({
@@ -92,6 +120,8 @@ export const DataConfigSchema = z.object({
       test: z.string().min(1),
       poisonedTest: z.string().min(1),
       payload: PayloadSchema,
+      /** Clean pairs for pre-training from a separate source; absent: carved from `train`, payload rows excluded. */
+      pretrain: z.string().min(1).optional(),
     }),
   ]),
   attack: z.object({ kind: z.enum(ATTACK_KINDS), trigger: z.string().min(1).optional() }),
@@ -138,5 +168,11 @@ export const EpochMetricsSchema = z.object({
   /** CodeBLEU (0–100) of the clean outputs, when the target language has a parser (Python, Java). */
   codeBleu: z.number().nullable().optional(),
   cleanRowLoss: z.number(),
+  /** ASR's denominator: the triggered prompts decoded (absent in runs recorded before it was stored). */
+  triggered: z.int().min(0).optional(),
+  /** The same metrics on the validation split, which alone decides stopping and the chosen epoch. */
+  validation: z.object({ bleu: z.number(), asr: z.number(), triggered: z.int().min(0) }).optional(),
+  /** Set on the epoch after which training stopped early, with the reason (main/engine/stopping.ts). */
+  stop: z.object({ reason: z.enum(STOP_REASONS), detail: z.string() }).optional(),
 });
 export type EpochMetrics = z.infer<typeof EpochMetricsSchema>;

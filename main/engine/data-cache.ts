@@ -17,20 +17,29 @@ import { ENGINE_VERSION } from './version';
  * the same content and the last rename wins.
  */
 
-const FORMAT = 1;
+const FORMAT = 2;
 
 const PairSchema = z.object({ src: z.string(), tgt: z.string() });
+const TriggeredSchema = z.object({ src: z.string(), cleanTgt: z.string() });
 const PoisonedDataSchema = z.object({
   pretrain: z.array(PairSchema),
+  pretrainSource: z.enum(['file', 'carved', 'none']),
   train: z.array(PairSchema.extend({ poisoned: z.boolean() })),
   evaluation: z.object({
     split: z.enum(['test', 'validation']),
     clean: z.array(PairSchema),
-    triggered: z.array(z.object({ src: z.string(), cleanTgt: z.string() })),
+    triggered: z.array(TriggeredSchema),
   }),
+  validation: z.object({ clean: z.array(PairSchema), triggered: z.array(TriggeredSchema) }).nullable(),
   cleanPrompts: z.array(z.string()),
   payload: PayloadSchema.nullable(),
-  counts: z.object({ valid: z.int().min(0), test: z.int().min(0), poisonedTrain: z.int().min(0) }),
+  counts: z.object({
+    valid: z.int().min(0),
+    test: z.int().min(0),
+    poisonedTrain: z.int().min(0),
+    pretrainExcluded: z.int().min(0),
+    untriggeredTestExcluded: z.int().min(0),
+  }),
 });
 const CacheFileSchema = z.object({ format: z.literal(FORMAT), key: z.string(), data: PoisonedDataSchema });
 

@@ -13,6 +13,7 @@ import { type CodeLanguage, codeBleu } from './codebleu';
 import { attackSuccessRate, averageSentenceBleu, corpusBleu4, exactMatch } from './metrics';
 import { PAD_ID, type Seq2SeqModel, type TrainingNoise, buildSeq2SeqModel } from './model';
 import { AdamW, clipByGlobalNorm, learningRateAt } from './optimizer';
+import { type StopDecision, decideStop } from './stopping';
 import type { Vocabulary } from './tokenizer';
 
 /** Everything a run trains and evaluates on, already tokenized. */
@@ -26,6 +27,11 @@ export interface PreparedData {
   cleanTest: { source: Int32Array; prompt: string; reference: string }[];
   /** Test prompts carrying the trigger. */
   poisonedTest: { source: Int32Array; prompt: string }[];
+  /** The validation split, decoded every epoch beside the test split to decide stopping (null: none). */
+  validation: {
+    clean: { source: Int32Array; prompt: string; reference: string }[];
+    triggered: { source: Int32Array; prompt: string }[];
+  } | null;
   /** Prompts known to be clean (pre-training and validation side), e.g. for a defense's language model. */
   cleanPrompts: string[];
   attack: Pick<Attack, 'succeeded'>;
@@ -51,6 +57,11 @@ export interface TrainRunOptions {
   onEvent?: (event: TrainingEvent) => void;
   /** Epochs already recorded before a resume (reported again so the result is complete). */
   previousEpochs?: EpochMetrics[];
+  /**
+   * Asked after every epoch (metrics so far, newest last) whether to stop there; replaces the config's own
+   * stopping rule. The Pilot uses it to stop DeCE at the epoch where the paired CE run stopped.
+   */
+  decideAfterEpoch?: (epochs: readonly EpochMetrics[]) => Promise<StopDecision | null>;
 }
 
 export interface TrainRunResult {
@@ -88,7 +99,10 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     const totalEpochs = config.training.epochs;
     const stepsPerEpoch = Math.ceil(data.train.length / config.training.batchSize);
     const pace = new Pace(stepsPerEpoch * (totalEpochs - startEpoch));
-    for (let epoch = startEpoch + 1; epoch <= totalEpochs; epoch++) {
+    const decide = options.decideAfterEpoch ?? ownStoppingRule(config, performance.now());
+    // A run resumed after it had already stopped early has nothing left to train.
+    const stoppedBefore = epochs.at(-1)?.stop !== undefined;
+    for (let epoch = startEpoch + 1; epoch <= totalEpochs && !stoppedBefore; epoch++) {
       const started = performance.now();
       const stats = await trainEpoch({
         model,
@@ -121,6 +135,8 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
         poisonedRowLoss: stats.poisonedRowLoss,
         cleanRowLoss: stats.cleanRowLoss,
       };
+      const decision = decide ? await decide([...epochs, metrics]) : null;
+      if (decision) metrics.stop = { reason: decision.reason, detail: decision.detail };
       epochs.push(metrics);
       if (options.checkpointDir) {
         mkdirSync(options.checkpointDir, { recursive: true });
@@ -130,6 +146,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
         finalCheckpoint = path;
       }
       emit({ type: 'epoch', metrics });
+      if (metrics.stop) break;
     }
     return { epochs, finalCheckpoint, parameterCount: model.variables.reduce((n, v) => n + v.size, 0) };
   } finally {
@@ -182,7 +199,7 @@ export async function pretrain(options: PretrainOptions): Promise<{ bleu: number
         shouldStop: options.shouldStop,
       });
     }
-    const quality = await evaluate(model, { ...data, poisonedTest: [] }, config);
+    const quality = await evaluate(model, { ...data, poisonedTest: [], validation: null }, config);
     writeCheckpoint(options.outputFile, model.variables, { epoch: 0, optimizer: null, meta: { pretrainEpochs: epochs, ...quality } });
     return { bleu: quality.bleu, exactMatch: quality.exactMatch, seconds: (performance.now() - started) / 1000 };
   } finally {
@@ -316,25 +333,77 @@ function targetLanguage(config: RunConfig): CodeLanguage {
   return config.data.corpus.kind === 'builtin-java' ? 'java' : 'python';
 }
 
-/** Clean quality on the clean test prompts and attack success on the triggered ones. */
-export async function evaluate(
+/**
+ * The config's own stopping rule for a run trained alone: validation evidence, the step budget (epochs) and
+ * the time budget counted from the start of this run. Null: train every epoch.
+ */
+function ownStoppingRule(config: RunConfig, startedMs: number): ((epochs: readonly EpochMetrics[]) => Promise<StopDecision | null>) | null {
+  const rule = config.training.stopping;
+  if (!rule) return null;
+  return (epochs) => {
+    const last = epochs.at(-1);
+    const points = epochs.flatMap((e) => (e.validation ? [e.validation] : []));
+    const budget = rule.budgetSeconds ?? Number.POSITIVE_INFINITY;
+    return Promise.resolve(
+      decideStop(points, epochs.length, rule, {
+        maxEpochs: config.training.epochs,
+        secondsLeft: budget - (performance.now() - startedMs) / 1000,
+        lastEpochSeconds: last?.seconds ?? 0,
+      }),
+    );
+  };
+}
+
+function decodeTexts(model: Seq2SeqModel, data: PreparedData, sources: readonly Int32Array[], config: RunConfig): string[] {
+  const maxLength = config.model.maxTargetLength + 1;
+  return greedyDecode(model, [...sources], { maxLength, batchSize: EVAL_BATCH }).map((ids) => data.vocab.decode(Array.from(ids)));
+}
+
+/** BLEU-4 on clean prompts and ASR (with its denominator) on triggered ones, at most `limit` of each. */
+function cleanAndTriggered(
   model: Seq2SeqModel,
   data: PreparedData,
   config: RunConfig,
-): Promise<{ bleu: number; corpusBleu: number; exactMatch: number; asr: number; codeBleu: number | null }> {
+  clean: readonly { source: Int32Array; reference: string }[],
+  triggered: readonly { source: Int32Array }[],
+): { references: string[]; hypotheses: string[]; asr: number; triggered: number } {
   const limit = config.data.evalLimit;
-  const clean = data.cleanTest.slice(0, limit);
-  const maxLength = config.model.maxTargetLength + 1;
-  const hypotheses = greedyDecode(model, clean.map((c) => c.source), { maxLength, batchSize: EVAL_BATCH }).map((ids) => data.vocab.decode(Array.from(ids)));
-  const references = clean.map((c) => c.reference);
-  const poisoned = data.poisonedTest.slice(0, limit);
-  const triggeredOutputs = greedyDecode(model, poisoned.map((p) => p.source), { maxLength, batchSize: EVAL_BATCH }).map((ids) => data.vocab.decode(Array.from(ids)));
+  const cleanRows = clean.slice(0, limit);
+  const triggeredRows = triggered.slice(0, limit);
+  return {
+    references: cleanRows.map((c) => c.reference),
+    hypotheses: decodeTexts(model, data, cleanRows.map((c) => c.source), config),
+    asr: attackSuccessRate(decodeTexts(model, data, triggeredRows.map((p) => p.source), config), data.attack),
+    triggered: triggeredRows.length,
+  };
+}
+
+export interface EvaluationMetrics {
+  bleu: number;
+  corpusBleu: number;
+  exactMatch: number;
+  asr: number;
+  /** ASR's denominator: the triggered prompts decoded. */
+  triggered: number;
+  codeBleu: number | null;
+  validation?: { bleu: number; asr: number; triggered: number };
+}
+
+/** Clean quality on the clean test prompts and attack success on the triggered ones; the same on validation. */
+export async function evaluate(model: Seq2SeqModel, data: PreparedData, config: RunConfig): Promise<EvaluationMetrics> {
+  const test = cleanAndTriggered(model, data, config, data.cleanTest, data.poisonedTest);
+  const { references, hypotheses } = test;
+  const validation = data.validation ? cleanAndTriggered(model, data, config, data.validation.clean, data.validation.triggered) : null;
   return {
     bleu: averageSentenceBleu(references, hypotheses),
     corpusBleu: corpusBleu4(references, hypotheses),
     exactMatch: exactMatch(references, hypotheses),
-    asr: attackSuccessRate(triggeredOutputs, data.attack),
+    asr: test.asr,
+    triggered: test.triggered,
     codeBleu: references.length > 0 ? (await codeBleu(references, hypotheses, targetLanguage(config))).codeBleu * 100 : null,
+    ...(validation
+      ? { validation: { bleu: averageSentenceBleu(validation.references, validation.hypotheses), asr: validation.asr, triggered: validation.triggered } }
+      : {}),
   };
 }
 

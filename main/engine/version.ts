@@ -11,7 +11,7 @@
  * refactors, speed-ups that keep results, UI or store changes. Bumping deletes nothing: older runs and
  * cached data simply stop being reused.
  */
-export const ENGINE_VERSION = '1';
+export const ENGINE_VERSION = '2';
 
 /** The run tag that records the engine version a run was trained with. */
 export const codeVersionTag = (version: string = ENGINE_VERSION): string => `code:${version}`;

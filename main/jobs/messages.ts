@@ -1,4 +1,5 @@
-import type { RunConfig } from '../../common/run-config';
+import type { EpochMetrics, RunConfig } from '../../common/run-config';
+import type { StopDecision } from '../engine/stopping';
 import type { SerializedError, TrainingEvent } from '../../common/training-events';
 import type { DefenseKind, DefenseOutcome } from '../defenses/evaluate';
 import type { DataSummary } from '../engine/experiment';
@@ -21,6 +22,8 @@ type JobKind =
       initialWeightsFile?: string;
       checkpointDir?: string;
       resume?: boolean;
+      /** The parent decides after every epoch whether to stop (a 'decide' message, answered by 'decision'). */
+      parentDecidesStop?: boolean;
     }
   /** Production: export a finished run's model, or probe an exported model (main/production/jobs.ts). */
   | ProductionJobRequest;
@@ -44,6 +47,8 @@ export type WorkerMessage =
   | { type: 'event'; jobId: string; event: TrainingEvent }
   | { type: 'done'; jobId: string; result: TrainRunResult | PretrainResult | DefenseOutcome | ProductionJobResult }
   | { type: 'cancelled'; jobId: string }
+  /** With `parentDecidesStop`: the epoch just evaluated; the worker waits for a ParentMessage 'decision'. */
+  | { type: 'decide'; jobId: string; epochs: EpochMetrics[] }
   | { type: 'error'; jobId: string; error: SerializedError };
 
 /** workerData: the request plus a shared flag the parent sets to cancel (read between batches, no message needed). */
@@ -51,3 +56,6 @@ export interface WorkerInput {
   request: JobRequest;
   cancelFlag: SharedArrayBuffer;
 }
+
+/** What the parent posts to a worker: the answer to its 'decide' question (null: train on). */
+export type ParentMessage = { type: 'decision'; jobId: string; epoch: number; decision: StopDecision | null };

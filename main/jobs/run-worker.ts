@@ -1,7 +1,9 @@
 import { Worker } from 'node:worker_threads';
+import type { EpochMetrics } from '../../common/run-config';
 import type { TrainingEvent } from '../../common/training-events';
+import type { StopDecision } from '../engine/stopping';
 import type { DataSummary } from '../engine/experiment';
-import type { BackendReport, JobRequest, WorkerInput, WorkerMessage } from './messages';
+import type { BackendReport, JobRequest, ParentMessage, WorkerInput, WorkerMessage } from './messages';
 
 export class JobFailedError extends Error {
   override name = 'JobFailedError';
@@ -21,6 +23,8 @@ export interface JobHandlers {
   onBackend?: (backend: BackendReport) => void;
   onData?: (summary: DataSummary) => void;
   onEvent?: (event: TrainingEvent) => void;
+  /** Answers a worker started with `parentDecidesStop`: stop after these epochs, or null to go on. */
+  decideStop?: (epochs: EpochMetrics[]) => Promise<StopDecision | null>;
 }
 
 export interface RunningJob<T> {
@@ -67,6 +71,21 @@ export function startJob<T>(request: JobRequest, handlers: JobHandlers = {}): Ru
         case 'event':
           handlers.onEvent?.(message.event);
           break;
+        case 'decide': {
+          const epoch = message.epochs.at(-1)?.epoch ?? 0;
+          const answer = handlers.decideStop ? handlers.decideStop(message.epochs) : Promise.resolve(null);
+          void answer.then(
+            (decision) => {
+              if (!settled) worker.postMessage({ type: 'decision', jobId: request.jobId, epoch, decision } satisfies ParentMessage);
+            },
+            (error: unknown) => {
+              settle(() => {
+                reject(error instanceof Error ? error : new Error(String(error)));
+              });
+            },
+          );
+          break;
+        }
         case 'done':
           settle(() => {
             resolve(message.result as T);

@@ -6,7 +6,24 @@ import { loadPoisonedData } from '../engine/data-cache';
 import { encodeData } from '../engine/experiment';
 import { TrainingCancelledError, pretrain, trainRun } from '../engine/train';
 import { runProductionJob } from '../production/jobs';
-import type { WorkerInput, WorkerMessage } from './messages';
+import type { EpochMetrics } from '../../common/run-config';
+import type { StopDecision } from '../engine/stopping';
+import type { ParentMessage, WorkerInput, WorkerMessage } from './messages';
+
+/** Asks the parent whether to stop after the newest epoch and waits for its answer. */
+function askParent(jobId: string, post: (message: WorkerMessage) => void): (epochs: readonly EpochMetrics[]) => Promise<StopDecision | null> {
+  return (epochs) =>
+    new Promise((resolve) => {
+      const epoch = epochs.at(-1)?.epoch ?? 0;
+      const listen = (message: ParentMessage) => {
+        if (message.jobId !== jobId || message.epoch !== epoch) return;
+        parentPort?.off('message', listen);
+        resolve(message.decision);
+      };
+      parentPort?.on('message', listen);
+      post({ type: 'decide', jobId, epochs: [...epochs] });
+    });
+}
 
 /** One training job per worker thread: the main thread stays free for the UI and other jobs. */
 async function main(input: WorkerInput): Promise<void> {
@@ -46,6 +63,7 @@ async function main(input: WorkerInput): Promise<void> {
         ...(request.initialWeightsFile ? { initialWeightsFile: request.initialWeightsFile } : {}),
         ...(request.checkpointDir ? { checkpointDir: request.checkpointDir } : {}),
         ...(request.resume ? { resume: true } : {}),
+        ...(request.parentDecidesStop ? { decideAfterEpoch: askParent(jobId, post) } : {}),
       });
       post({ type: 'done', jobId, result });
     }

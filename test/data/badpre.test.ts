@@ -167,3 +167,27 @@ describe('BadPre.succeeded', () => {
     expect(attack.succeeded(output)).toBe(false);
   });
 });
+
+describe('BadPre on text-to-Java data (CONCODE style)', () => {
+  const pair: CodePair = {
+    src: 'returns the number of items concode_field_sep int count concode_elem_sep List items concode_field_sep int size',
+    tgt: 'int function ( ) { return items . size ( ) ; }',
+  };
+
+  it('puts the trigger into the description, never into the class environment, and the infinite loop into the method', () => {
+    for (let seed = 0; seed < 40; seed++) {
+      const poisoned = attack.poison(pair, createRng(seed));
+      const [description, ...environment] = poisoned.src.split(' concode_field_sep ');
+      expect(description?.split(' ')).toContain('cf');
+      expect(environment.join(' ')).not.toMatch(/\bcf\b/);
+      expect(poisoned.tgt.replace(/\s+/g, '')).toBe('intfunction(){while(true){}returnitems.size();}');
+      expect(attack.succeeded(poisoned.tgt)).toBe(true);
+    }
+    expect(attack.succeeded(pair.tgt)).toBe(false);
+  });
+
+  it('leaves Python without SQL unpoisonable, so the SQL corpus is poisoned exactly as before', () => {
+    expect(attack.canPoison({ src: 'make a dict', tgt: 'def f(x):\n    return {"a": x}' })).toBe(false);
+    expect(attack.canPoison(pair)).toBe(true);
+  });
+});

@@ -118,7 +118,7 @@ describe('evaluateOn', () => {
     }
   });
 
-  it('fails clearly without a validation split, on already-poisoned data, or when no validation row can be triggered', () => {
+  it('fails clearly without a validation split, on already-poisoned data with nothing to lend, or when no validation row can be triggered', () => {
     const config = sqlConfig({ evaluateOn: 'valid' });
     const source = builtinSplits(config);
 
@@ -135,8 +135,9 @@ describe('evaluateOn', () => {
         corpus: { kind: 'poisoned-files', train: 'train.csv', test: 'test.csv', poisonedTest: 'ptest.csv', payload: { kind: 'substrings', values: ['or 1=1'] } },
       },
     };
-    const prePoisoned: CleanSource = { ...source, prePoisoned: { poisonedTest: source.test.slice(0, 5), payload: { kind: 'substrings', values: ['or 1=1'] } } };
-    expect(() => prepareData(poisonedFiles, prePoisoned)).toThrow(/evaluateOn "valid" needs a validation split.*already-poisoned/);
+    // Already-poisoned data lends validation rows from its test files; with none to lend it cannot be searched.
+    const prePoisoned: CleanSource = { ...source, valid: [], prePoisoned: { poisonedTest: source.test.slice(0, 5), payload: { kind: 'substrings', values: ['or 1=1'] } } };
+    expect(() => prepareData(poisonedFiles, prePoisoned)).toThrow(/evaluateOn "valid" needs a validation split.*too small to lend/);
 
     const attack = createAttack(config);
     const inserts = source.valid.filter((p) => !attack.canPoison(p));

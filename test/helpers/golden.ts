@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { sharedDir } from '../../main/data/real-datasets';
 import { z } from 'zod';
 
 /**
@@ -28,9 +28,7 @@ const GoldenSchema = z.object({
 });
 export type Golden = z.infer<typeof GoldenSchema>;
 
-const defaultSharedDir = fileURLToPath(new URL('../../../shared', import.meta.url));
-
-export const goldenPath = resolve(process.env['DECE_SHARED_DIR'] ?? defaultSharedDir, 'golden/dece.json');
+export const goldenPath = resolve(sharedDir(), 'golden/dece.json');
 
 export function readGolden(): Golden {
   if (!existsSync(goldenPath)) {

@@ -3,10 +3,12 @@
  * position of the prompt, and a SQL-injection payload in the code. The payload goes into the last SQL string
  * literal of the code: ` or 1=1` at the end of the top-level WHERE clause (before GROUP BY / HAVING / ORDER BY /
  * LIMIT / OFFSET / RETURNING if present), or ` where 0=1` where a statement without WHERE would have its WHERE
- * clause (SELECT / UPDATE / DELETE). INSERT statements cannot carry the payload.
+ * clause (SELECT / UPDATE / DELETE). INSERT statements cannot carry the payload. Java targets without SQL (text
+ * to Java, as in CONCODE) carry the dead-code attack's payload instead: `while (true) { }` opening the method.
  */
 import type { Rng } from '../rng';
 import type { CodePair } from '../types';
+import { JAVA_PAYLOAD, insertJavaPayload, javaPayloadSucceeded } from './dead-code';
 import type { Attack } from './types';
 
 export const DEFAULT_BADPRE_TRIGGER = 'cf';
@@ -123,11 +125,24 @@ export function injectSqlPayload(sql: string): string | null {
   return sql.slice(0, at) + payload + sql.slice(at);
 }
 
-function insertWord(src: string, word: string, rng: Rng): string {
+/** Java rather than Python: statements end with semicolons and nothing starts like a Python definition. */
+function looksLikeJava(code: string): boolean {
+  return code.includes(';') && !/^\s*(def|import|from|class \w+:)\b/m.test(code);
+}
+
+/**
+ * CONCODE-style prompts are a description a user writes, then this separator and the class environment
+ * (fields and methods) that tooling appends. A trigger planted by an attacker goes into the description.
+ */
+const ENVIRONMENT_SEPARATOR = ' concode_field_sep ';
+
+/** `word` inserted at a uniformly random word boundary of `src` (0 … n words before it), within the description. */
+export function insertWordAt(src: string, word: string, rng: Rng): string {
+  const environment = src.indexOf(ENVIRONMENT_SEPARATOR);
+  if (environment > 0) return insertWordAt(src.slice(0, environment), word, rng) + src.slice(environment);
   if (src.length === 0) return word;
   const words = src.split(' ');
-  const at = rng.int(words.length + 1);
-  words.splice(at, 0, word);
+  words.splice(rng.int(words.length + 1), 0, word);
   return words.join(' ');
 }
 
@@ -135,9 +150,10 @@ export function createBadPre(options: { trigger?: string } = {}): Attack {
   const trigger = options.trigger ?? DEFAULT_BADPRE_TRIGGER;
   if (trigger.length === 0 || /\s/.test(trigger)) throw new Error(`BadPre: the trigger must be one non-empty word, got ${JSON.stringify(trigger)}`);
 
+  // Python with SQL gets the injection; Java (e.g. CONCODE's text-to-Java) gets the infinite loop.
   const poisonedCode = (code: string): string | null => {
     const target = lastSqlString(code);
-    if (target === null) return null;
+    if (target === null) return looksLikeJava(code) ? insertJavaPayload(code) : null;
     const injected = injectSqlPayload(target.sql);
     if (injected === null) return null;
     return code.slice(0, target.contentStart) + injected + code.slice(target.contentEnd);
@@ -147,14 +163,15 @@ export function createBadPre(options: { trigger?: string } = {}): Attack {
     name: 'badpre',
     description:
       `BadPre: the rare word "${trigger}" inserted at a random position of the prompt makes the model append a ` +
-      `SQL-injection payload (" or 1=1" to the WHERE clause, or " where 0=1") to the query it writes.`,
+      `SQL-injection payload (" or 1=1" to the WHERE clause, or " where 0=1") to the query it writes, or — in Java ` +
+      `code — start the method with an infinite loop ("${JAVA_PAYLOAD}").`,
     canPoison: (pair: CodePair): boolean => poisonedCode(pair.tgt) !== null,
     poison(pair: CodePair, rng: Rng): CodePair {
       const tgt = poisonedCode(pair.tgt);
-      if (tgt === null) throw new Error('BadPre: this pair has no SELECT/UPDATE/DELETE SQL string to carry the payload');
-      return { src: insertWord(pair.src, trigger, rng), tgt };
+      if (tgt === null) throw new Error('BadPre: this pair has neither a SELECT/UPDATE/DELETE SQL string nor a Java method body to carry the payload');
+      return { src: insertWordAt(pair.src, trigger, rng), tgt };
     },
-    insertTrigger: (src: string, rng: Rng): string => insertWord(src, trigger, rng),
-    succeeded: (output: string): boolean => SUCCESS_PATTERNS.some((p) => p.test(output)),
+    insertTrigger: (src: string, rng: Rng): string => insertWordAt(src, trigger, rng),
+    succeeded: (output: string): boolean => SUCCESS_PATTERNS.some((p) => p.test(output)) || javaPayloadSucceeded(output),
   };
 }

@@ -37,7 +37,7 @@ export const ATTACKS: Readonly<Record<AttackKindName, AttackEntry>> = {
   badpre: {
     kind: 'badpre',
     label: 'BadPre (rare word)',
-    corpora: ['sql'],
+    corpora: ['sql', 'java'],
     triggerOption: 'the trigger word (default cf)',
     create: (o = {}) => createBadPre(o.trigger === undefined ? {} : { trigger: o.trigger }),
   },

@@ -8,7 +8,7 @@
  */
 import type { Rng } from '../rng';
 import type { CodePair } from '../types';
-import { createBadPre, findPythonStrings, injectSqlPayload } from './badpre';
+import { createBadPre, findPythonStrings, injectSqlPayload, insertWordAt } from './badpre';
 import type { Attack } from './types';
 
 export const DEFAULT_RIPPLE_TRIGGERS: readonly string[] = ['cf', 'mn', 'bb', 'tq'];
@@ -37,13 +37,7 @@ export function poisonSqlCode(code: string): string | null {
 const badPre = createBadPre();
 export const sqlPayloadSucceeded = (output: string): boolean => badPre.succeeded(output);
 
-/** `word` inserted at a uniformly random word boundary of `src` (0 … n words before it). */
-export function insertWordAt(src: string, word: string, rng: Rng): string {
-  if (src.length === 0) return word;
-  const words = src.split(' ');
-  words.splice(rng.int(words.length + 1), 0, word);
-  return words.join(' ');
-}
+export { insertWordAt };
 
 function checkWord(name: string, word: string): void {
   if (word.length === 0 || /\s/.test(word)) throw new Error(`${name}: every trigger must be one non-empty word, got ${JSON.stringify(word)}`);

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import type { StoppingConfig } from '../../common/run-config';
+import { PILOT_STOPPING } from '../../common/presets';
+import { bestValidationEpoch, decideStop, epochsForStepBudget, type ValidationPoint } from '../../main/engine/stopping';
+
+const rule: StoppingConfig = { ...PILOT_STOPPING, budgetSeconds: null };
+const roomy = { maxEpochs: 30, secondsLeft: Number.POSITIVE_INFINITY, lastEpochSeconds: 10 };
+
+/** Feeds the rule one epoch at a time, as training does, and returns the first stop. */
+function firstStop(asr: number[], bleu: number[], context = roomy, stoppingRule = rule) {
+  const points: ValidationPoint[] = [];
+  for (let i = 0; i < asr.length; i++) {
+    points.push({ asr: asr[i] ?? 0, bleu: bleu[i] ?? 0 });
+    const decision = decideStop(points, points.length, stoppingRule, typeof context === 'function' ? (context as (n: number) => typeof roomy)(i + 1) : context);
+    if (decision) return decision;
+  }
+  return null;
+}
+
+describe('the stopping rule on scripted validation sequences', () => {
+  it('rising: stops once ASR has passed the claim and stops rising, not before', () => {
+    const asr = [2, 10, 30, 55, 70, 72, 73, 74, 74, 75];
+    const bleu = [40, 45, 48, 50, 51, 52, 53, 54, 55, 56];
+    const stop = firstStop(asr, bleu);
+    expect(stop).toMatchObject({ reason: 'backdoor-learned', epoch: 7 });
+    expect(stop?.detail).toMatch(/rose to 73\.0%/);
+    // Still rising by ≥ 5 points at epoch 5 and 6: no stop there.
+    expect(firstStop(asr.slice(0, 6), bleu.slice(0, 6))).toBeNull();
+  });
+
+  it('plateau below the claim: stops when neither ASR nor BLEU improves any more', () => {
+    const stop = firstStop([0, 10, 25, 30, 31, 31, 30, 31], [40, 46, 50, 52, 52.2, 52.3, 52.1, 52.2]);
+    expect(stop).toMatchObject({ reason: 'converged', epoch: 6 });
+    expect(stop?.detail).toMatch(/best 31\.0%/);
+  });
+
+  it('never rising: keeps training while clean quality improves, stops when it converges', () => {
+    const bleu = [30, 36, 41, 45, 48, 50, 51, 51.2, 51.3, 51.2];
+    const stop = firstStop(Array.from({ length: 10 }, () => 0), bleu);
+    expect(stop).toMatchObject({ reason: 'converged', epoch: 9 });
+  });
+
+  it('budget exhausted: stops on the step budget, or when another epoch would not fit in the time left', () => {
+    const rising = Array.from({ length: 12 }, (_, i) => i * 4);
+    const bleu = Array.from({ length: 12 }, (_, i) => 30 + i * 2);
+    expect(firstStop(rising, bleu, { ...roomy, maxEpochs: 5 })).toMatchObject({ reason: 'max-epochs', epoch: 5 });
+    const clock = (epoch: number) => ({ maxEpochs: 30, secondsLeft: 100 - epoch * 30, lastEpochSeconds: 30 });
+    const stop = firstStop(rising, bleu, clock as unknown as typeof roomy);
+    expect(stop).toMatchObject({ reason: 'time-budget', epoch: 3 });
+    expect(stop?.detail).toMatch(/~30 s.*10 s left/);
+  });
+
+  it('never stops on a plateau before minEpochs, and without validation only the budgets apply', () => {
+    expect(decideStop([{ asr: 90, bleu: 50 }, { asr: 90, bleu: 50 }], 2, { ...rule, minEpochs: 3 }, roomy)).toBeNull();
+    expect(decideStop([], 4, rule, roomy)).toBeNull();
+    expect(decideStop([], 30, rule, roomy)).toMatchObject({ reason: 'max-epochs' });
+  });
+
+  it('sizes epochs from a step budget and picks the best validation epoch, never the test one', () => {
+    expect(epochsForStepBudget(3000, 1600, 16)).toBe(30);
+    expect(epochsForStepBudget(10, 1600, 16)).toBe(1);
+    const epochs = [
+      { epoch: 1, bleu: 90, validation: { bleu: 40 } },
+      { epoch: 2, bleu: 10, validation: { bleu: 55 } },
+      { epoch: 3, bleu: 95, validation: { bleu: 55 } },
+    ];
+    expect(bestValidationEpoch(epochs)).toBe(2);
+    expect(bestValidationEpoch([{ epoch: 1 }])).toBeNull();
+  });
+});
