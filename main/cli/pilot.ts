@@ -42,7 +42,10 @@ function createReporter(): PilotReporter & { stop(): void } {
     event: (run, event: TrainingEvent) => {
       if (event.type === 'epoch') {
         const m = event.metrics;
-        log(`${label(run).padEnd(14)} epoch ${String(m.epoch).padStart(2)}  BLEU-4 ${m.bleu.toFixed(2).padStart(6)}  EM ${m.exactMatch.toFixed(1).padStart(5)}%  ASR ${m.asr.toFixed(1).padStart(5)}%  loss ${m.trainLoss.toFixed(4)}  ${m.seconds.toFixed(0)}s`);
+        const valid = m.validation ? `  valid BLEU-4 ${m.validation.bleu.toFixed(2)} ASR ${m.validation.asr.toFixed(1)}%` : '';
+        const triggered = m.triggered === undefined ? '' : ` of ${m.triggered}`;
+        log(`${label(run).padEnd(14)} epoch ${String(m.epoch).padStart(2)}  BLEU-4 ${m.bleu.toFixed(2).padStart(6)}  EM ${m.exactMatch.toFixed(1).padStart(5)}%  ASR ${m.asr.toFixed(1).padStart(5)}%${triggered}${valid}  loss ${m.trainLoss.toFixed(4)}  ${m.seconds.toFixed(0)}s`);
+        if (m.stop) log(`${label(run).padEnd(14)} stopped after epoch ${m.epoch}: ${m.stop.detail}`);
         return;
       }
       if (event.type !== 'step') return;
@@ -106,7 +109,12 @@ async function main(argv: string[]): Promise<number> {
   let result: PilotResult;
   try {
     process.stderr.write(`DeCE Pilot${options.quick ? ' (quick)' : ''} on ${cpus().length} cores\n`);
-    result = await runPilot(options.base, { cacheDir: options.cacheDir, reporter, defenses: options.defenses });
+    result = await runPilot(options.base, {
+      cacheDir: options.cacheDir,
+      reporter,
+      defenses: options.defenses,
+      ...(options.stepBudget !== null ? { stepBudget: options.stepBudget } : {}),
+    });
   } catch (error) {
     reporter.stop();
     const message = error instanceof Error ? error.message : String(error);

@@ -3,7 +3,7 @@ import { BACKEND_REQUESTS, type BackendRequest, type RunConfig, RunConfigSchema 
 import { ATTACK_KINDS } from '../../common/run-config';
 import { attackKindsFor } from '../data/attacks';
 import { DEFENSE_KINDS, type DefenseKind } from '../defenses/evaluate';
-import { presetConfig } from '../../common/presets';
+import { PILOT_BUDGET_MINUTES, PILOT_STEP_BUDGET, pilotPresetConfig, presetConfig } from '../../common/presets';
 
 /**
  * The Pilot's command line: every option, its default and its accepted range in one table, so that
@@ -22,12 +22,21 @@ export interface PilotOptions {
   cacheDir: string | null;
   quick: boolean;
   defenses: DefenseKind[];
+  /** Optimizer steps bounding fine-tuning (null: `--epochs` fixed the count). */
+  stepBudget: number | null;
 }
 
 /** The embedded default: chosen by the experiment recorded in the README (common/presets.ts). */
 export function defaultRunConfig(quick: boolean): RunConfig {
   return presetConfig(quick ? 'quick' : 'standard', 'dece');
 }
+
+/** What `npm run pilot` starts from: the preset with the stopping rule (the epoch count is then only a bound). */
+export function pilotDefaultConfig(quick: boolean): RunConfig {
+  return pilotPresetConfig(quick ? 'quick' : 'standard', 'dece');
+}
+
+const sizeOf = (quick: boolean) => (quick ? 'quick' : 'standard');
 
 interface OptionSpec {
   name: string;
@@ -39,7 +48,10 @@ interface OptionSpec {
 }
 
 const OPTIONS: OptionSpec[] = [
-  { name: 'epochs', type: 'string', help: 'fine-tuning epochs per run (integer ≥ 1)', defaultText: (q) => String(defaultRunConfig(q).training.epochs) },
+  { name: 'epochs', type: 'string', help: 'train exactly this many fine-tuning epochs per run, no early stopping (integer 1..1000)', defaultText: () => 'sized by --max-steps, stopped on evidence' },
+  { name: 'max-steps', type: 'string', help: 'optimizer steps that bound fine-tuning; CE stops earlier once its validation ASR has risen and plateaued (integer 1..1000000)', defaultText: (q) => String(PILOT_STEP_BUDGET[sizeOf(q)]) },
+  { name: 'budget-minutes', type: 'string', help: 'wall-clock budget of the whole pilot, pre-training included (number > 0)', defaultText: (q) => String(PILOT_BUDGET_MINUTES[sizeOf(q)]) },
+  { name: 'pretrain', type: 'string', help: 'clean pairs for pre-training from a separate file (with --train or --poisoned-train); otherwise carved from the training file, payload rows excluded', defaultText: () => 'carved' },
   { name: 'pretrain-epochs', type: 'string', help: 'clean pre-training epochs shared by both runs (integer ≥ 0)', defaultText: (q) => String(defaultRunConfig(q).training.pretrainEpochs) },
   { name: 'batch-size', type: 'string', help: 'examples per batch (integer ≥ 1)', defaultText: (q) => String(defaultRunConfig(q).training.batchSize) },
   { name: 'learning-rate', type: 'string', help: 'peak fine-tuning learning rate (0, 1]', defaultText: (q) => String(defaultRunConfig(q).training.learningRate) },
@@ -102,12 +114,14 @@ function applyDataFiles(config: RunConfig, str: (name: string) => string | undef
   const valid = str('valid');
   const poisonedTrain = str('poisoned-train');
   const poisonedTest = str('poisoned-test');
+  const pretrain = str('pretrain');
+  if (pretrain && !train && !poisonedTrain) throw new UsageError('--pretrain goes with --train or --poisoned-train (the built-in corpus carves its own clean share)');
   const payloads = Array.isArray(payloadValues) ? payloadValues.filter((p): p is string => typeof p === 'string') : [];
   if (train && poisonedTrain) throw new UsageError('--train and --poisoned-train exclude each other: give clean data to poison, or poisoned data');
   if (train) {
     if (!test) throw new UsageError('--train needs --test FILE (clean test pairs)');
     if (poisonedTest || payloads.length > 0) throw new UsageError('--poisoned-test and --payload go with --poisoned-train, not --train');
-    config.data.corpus = { kind: 'files', train, test, ...(valid ? { valid } : {}) };
+    config.data.corpus = { kind: 'files', train, test, ...(valid ? { valid } : {}), ...(pretrain ? { pretrain } : {}) };
     return;
   }
   if (poisonedTrain) {
@@ -127,6 +141,7 @@ function applyDataFiles(config: RunConfig, str: (name: string) => string | undef
       test,
       poisonedTest,
       payload: regex?.[1] ? { kind: 'regex', pattern: regex[1] } : { kind: 'substrings', values: payloads },
+      ...(pretrain ? { pretrain } : {}),
     };
     return;
   }
@@ -157,7 +172,7 @@ export function parsePilotArgs(argv: string[]): PilotOptions | 'help' {
   const values = parsed.values as Record<string, string | string[] | boolean | undefined>;
   if (values['help']) return 'help';
   const quick = values['quick'] === true;
-  const config = defaultRunConfig(quick);
+  const config = pilotDefaultConfig(quick);
   const str = (name: string): string | undefined => {
     const v = values[name];
     return typeof v === 'string' ? v : undefined;
@@ -166,7 +181,21 @@ export function parsePilotArgs(argv: string[]): PilotOptions | 'help' {
     const raw = str(name);
     if (raw !== undefined) set(raw);
   };
-  apply('epochs', (r) => (config.training.epochs = number('epochs', r, (n) => n >= 1 && n <= 1000, 'from 1 to 1000', true)));
+  let stepBudget: number | null = PILOT_STEP_BUDGET[sizeOf(quick)];
+  apply('epochs', (r) => {
+    config.training.epochs = number('epochs', r, (n) => n >= 1 && n <= 1000, 'from 1 to 1000', true);
+    delete config.training.stopping;
+    stepBudget = null;
+  });
+  apply('max-steps', (r) => {
+    if (stepBudget === null) throw new UsageError('--max-steps and --epochs exclude each other: a step budget with early stopping, or a fixed epoch count');
+    stepBudget = number('max-steps', r, (n) => n >= 1 && n <= 1_000_000, 'from 1 to 1000000', true);
+  });
+  apply('budget-minutes', (r) => {
+    const budget = number('budget-minutes', r, (n) => n > 0 && n <= 10_000, 'in (0, 10000]', false);
+    if (!config.training.stopping) throw new UsageError('--budget-minutes and --epochs exclude each other: a time budget applies to early stopping');
+    config.training.stopping = { ...config.training.stopping, budgetSeconds: budget * 60 };
+  });
   apply('pretrain-epochs', (r) => (config.training.pretrainEpochs = number('pretrain-epochs', r, (n) => n >= 0 && n <= 1000, 'from 0 to 1000', true)));
   apply('batch-size', (r) => (config.training.batchSize = number('batch-size', r, (n) => n >= 1 && n <= 4096, 'from 1 to 4096', true)));
   apply('learning-rate', (r) => (config.training.learningRate = number('learning-rate', r, (n) => n > 0 && n <= 1, 'in (0, 1]', false)));
@@ -184,7 +213,9 @@ export function parsePilotArgs(argv: string[]): PilotOptions | 'help' {
   apply('attack', (r) => {
     if (!(ATTACK_KINDS as readonly string[]).includes(r)) throw new UsageError(`--attack must be one of ${ATTACK_KINDS.join(', ')}, got '${r}'`);
     const fits = attackKindsFor(corpusName) as readonly string[];
-    if (!fits.includes(r)) throw new UsageError(`--attack ${r} does not apply to the ${corpusName} corpus; use one of ${fits.join(', ')}`);
+    // A team's own files decide by themselves whether their rows can carry the attack's payload.
+    const ownData = str('train') !== undefined || str('poisoned-train') !== undefined;
+    if (!ownData && !fits.includes(r)) throw new UsageError(`--attack ${r} does not apply to the ${corpusName} corpus; use one of ${fits.join(', ')}`);
     config.data.attack = { ...config.data.attack, kind: r as (typeof ATTACK_KINDS)[number] };
   });
   apply('trigger', (r) => {
@@ -208,5 +239,6 @@ export function parsePilotArgs(argv: string[]): PilotOptions | 'help' {
     cacheDir: str('cache-dir') ?? null,
     quick,
     defenses: parseDefenses(str('defenses')),
+    stepBudget,
   };
 }

@@ -1,10 +1,11 @@
 import { LOSS_LABELS } from '../../common/run-config';
 import type { PilotResult } from './run-pilot';
-import { PILOT_CLAIM } from './run-pilot';
+import { PILOT_CLAIM, asrWithDenominator, describePretrain } from './run-pilot';
 
 /** The per-epoch table both the terminal and the Markdown report show. */
 export function epochTable(result: PilotResult): string[][] {
-  const header = ['run', 'epoch', 'BLEU-4', 'corpus BLEU', 'exact match', 'ASR', 'train loss', 'seconds'];
+  const header = ['run', 'epoch', 'BLEU-4', 'corpus BLEU', 'exact match', 'ASR', 'valid BLEU-4', 'valid ASR', 'train loss', 'seconds', 'note'];
+  const chosen = { ce: result.verdict.ce.chosenEpoch, dece: result.verdict.dece.chosenEpoch } as Partial<Record<string, number>>;
   const rows = result.runs.flatMap((run) =>
     run.epochs.map((e) => [
       LOSS_LABELS[run.loss],
@@ -13,8 +14,11 @@ export function epochTable(result: PilotResult): string[][] {
       e.corpusBleu.toFixed(2),
       `${e.exactMatch.toFixed(1)}%`,
       `${e.asr.toFixed(1)}%`,
+      e.validation ? e.validation.bleu.toFixed(2) : '–',
+      e.validation ? `${e.validation.asr.toFixed(1)}%` : '–',
       e.trainLoss.toFixed(4),
       e.seconds.toFixed(1),
+      [chosen[run.loss] === e.epoch ? 'chosen on validation' : '', e.stop ? `stopped: ${e.stop.reason}` : ''].filter((n) => n).join('; '),
     ]),
   );
   return [header, ...rows];
@@ -65,7 +69,10 @@ export function pilotMarkdown(result: PilotResult, command: string): string {
     `- Claim checked: CE learns the backdoor (ASR ≥ ${PILOT_CLAIM.minCeAsr}%): **${verdict.backdoorLearnedWithCe ? 'yes' : 'no'}**; ` +
       `DeCE blocks it (ASR ≤ ${PILOT_CLAIM.maxDeceAsrShareOfCe * 100}% of CE's): **${verdict.blockedByDece ? 'yes' : 'no'}**; ` +
       `clean BLEU-4 within ${PILOT_CLAIM.maxBleuDrop} points: **${verdict.cleanQualityKept ? 'yes' : 'no'}**.`,
-    `- Final epoch: ASR ${verdict.ceAsr.toFixed(1)}% (CE) vs ${verdict.deceAsr.toFixed(1)}% (DeCE); BLEU-4 ${verdict.ceBleu.toFixed(2)} vs ${verdict.deceBleu.toFixed(2)} (${verdict.bleuDelta >= 0 ? '+' : ''}${verdict.bleuDelta.toFixed(2)}).`,
+    `- ASR after the last epoch (${verdict.ce.epochs}): ${asrWithDenominator(verdict.ceAsr, verdict.ce.triggered)} (CE) vs ${asrWithDenominator(verdict.deceAsr, verdict.dece.triggered)} (DeCE).`,
+    `- Clean BLEU-4 at the epoch chosen on ${verdict.ce.chosenOnValidation ? 'validation BLEU-4' : 'the last epoch (no validation split)'}: ${verdict.ceBleu.toFixed(2)} (CE, epoch ${verdict.ce.chosenEpoch}) vs ${verdict.deceBleu.toFixed(2)} (DeCE, epoch ${verdict.dece.chosenEpoch}), ${verdict.bleuDelta >= 0 ? '+' : ''}${verdict.bleuDelta.toFixed(2)}.`,
+    `- Training stopped: ${verdict.ce.stop ? `${verdict.ce.stop.reason} — ${verdict.ce.stop.detail}` : `after the fixed ${verdict.ce.epochs} epochs`}.`,
+    ...(verdict.levers.length > 0 ? ['', '**What would make it conclusive:**', '', ...verdict.levers.map((l) => `- ${l}`)] : []),
     '',
     '## Per epoch',
     '',
@@ -75,9 +82,9 @@ export function pilotMarkdown(result: PilotResult, command: string): string {
     '## Setup',
     '',
     `- Backend: ${result.backend}`,
-    `- Data: ${describeSource(config)}, ${data.pretrain} clean pre-training pairs, ${data.train} fine-tuning pairs of which ${data.poisonedTrain} poisoned (${(config.data.poisonRate * 100).toFixed(1)}%, ${config.data.attack.kind}${config.data.attack.trigger ? ` trigger '${config.data.attack.trigger}'` : ''}), ${data.test} clean test pairs, ${data.poisonedTest} triggered test prompts (up to ${config.data.evalLimit} of each decoded per epoch); vocabulary ${data.vocabulary}; sha256 ${data.sha256.slice(0, 16)}…`,
+    `- Data: ${describeSource(config)}; pre-training on ${describePretrain(data)}; ${data.train} fine-tuning pairs of which ${data.poisonedTrain} poisoned (${(config.data.poisonRate * 100).toFixed(1)}%, ${config.data.attack.kind}${config.data.attack.trigger ? ` trigger '${config.data.attack.trigger}'` : ''}), ${data.test} clean test pairs, ${data.poisonedTest} triggered test prompts${data.untriggeredTestExcluded > 0 ? ` (${data.untriggeredTestExcluded} rows of the triggered file without the payload left out of ASR)` : ''} (up to ${config.data.evalLimit} of each decoded per epoch); vocabulary ${data.vocabulary}; sha256 ${data.sha256.slice(0, 16)}…`,
     `- Model: transformer d_model ${config.model.dModel}, ${config.model.heads} heads, ${config.model.encoderLayers}+${config.model.decoderLayers} layers, feed-forward ${config.model.ffSize}, dropout ${config.model.dropout}`,
-    `- Training: ${config.training.pretrainEpochs} clean pre-training epochs (CE, lr ${config.training.pretrainLearningRate}), then ${config.training.epochs} fine-tuning epochs per loss (AdamW lr ${config.training.learningRate}, batch ${config.training.batchSize}, clip ${config.training.clipNorm})`,
+    `- Training: ${config.training.pretrainEpochs} clean pre-training epochs (CE, lr ${config.training.pretrainLearningRate}), then ${config.training.stopping ? `up to ${config.training.epochs} fine-tuning epochs (stopped on CE's validation evidence, time budget ${Math.round((config.training.stopping.budgetSeconds ?? 0) / 60)} min)` : `${config.training.epochs} fine-tuning epochs`} per loss (AdamW lr ${config.training.learningRate}, batch ${config.training.batchSize}, clip ${config.training.clipNorm})`,
     `- DeCE: label_smoothing ${config.loss.labelSmoothing}, alpha_base ${config.loss.alphaBase} (α = alpha_base^epoch)`,
     result.pretrain ? `- Pre-training: ${result.pretrain.seconds.toFixed(0)} s, clean BLEU-4 ${result.pretrain.bleu.toFixed(2)} before fine-tuning` : '- Pre-training: reused from cache',
     `- Wall time: ${result.seconds.toFixed(0)} s`,

@@ -6,10 +6,12 @@ import type { EpochMetrics, LossKind, RunConfig } from '../../common/run-config'
 import type { TrainingEvent } from '../../common/training-events';
 import type { DefenseKind, DefenseOutcome } from '../defenses/evaluate';
 import type { DataSummary } from '../engine/experiment';
+import { bestValidationEpoch, epochsForStepBudget } from '../engine/stopping';
 import { loadSource, prepareData } from '../engine/experiment';
 import type { TrainRunResult } from '../engine/train';
 import type { PretrainResult } from '../jobs/messages';
 import { startJob } from '../jobs/run-worker';
+import { PairedStopping } from './paired-stopping';
 
 export interface PilotRun {
   loss: LossKind;
@@ -30,6 +32,10 @@ export interface PilotVerdict {
   /** The three together: what the paper claims, on this data. */
   reproduced: boolean;
   summary: string;
+  ce: VerdictSide;
+  dece: VerdictSide;
+  /** When CE did not learn the backdoor: what would make the pilot conclusive, with its time. */
+  levers: string[];
 }
 
 export interface PilotResult {
@@ -69,16 +75,36 @@ export function pretrainCacheFile(cacheDir: string, config: RunConfig): string {
   return join(cacheDir, `pretrain-${pretrainKey(config)}.ckpt`);
 }
 
+/** "720 clean pairs carved from the training file (36 rows carrying the payload excluded)". */
+export function describePretrain(summary: DataSummary): string {
+  const from = summary.pretrainSource === 'file' ? 'from the separate pre-training file' : 'carved from the training file';
+  const excluded = summary.pretrainExcluded > 0 ? ` (${summary.pretrainExcluded} rows carrying the payload excluded)` : '';
+  return `${summary.pretrain} clean pairs ${from}${excluded}`;
+}
+
 export async function runPilot(
-  base: RunConfig,
-  options: { cacheDir: string | null; reporter: PilotReporter; defenses?: readonly DefenseKind[] },
+  requested: RunConfig,
+  options: {
+    cacheDir: string | null;
+    reporter: PilotReporter;
+    defenses?: readonly DefenseKind[];
+    /** With a stopping rule: the epoch bound becomes this many optimizer steps on the data at hand. */
+    stepBudget?: number;
+  },
 ): Promise<PilotResult> {
   const defenses = options.defenses ?? [];
   const started = performance.now();
   const { reporter } = options;
   // Fail fast, in this thread, on data that cannot make a pilot (e.g. nothing poisonable).
   reporter.phase('preparing data');
-  const { summary } = prepareData(base, await loadSource(base));
+  const { summary } = prepareData(requested, await loadSource(requested));
+  if (summary.untriggeredTestExcluded > 0) {
+    reporter.phase(`ASR counts ${summary.poisonedTest} triggered test prompts; ${summary.untriggeredTestExcluded} rows of the triggered file carry no payload and are left out`);
+  }
+  const base: RunConfig =
+    options.stepBudget !== undefined && requested.training.stopping
+      ? { ...requested, training: { ...requested.training, epochs: epochsForStepBudget(options.stepBudget, summary.train, requested.training.batchSize) } }
+      : requested;
 
   const scratch = mkdtempSync(join(tmpdir(), 'dece-pilot-'));
   let backend = '';
@@ -93,7 +119,7 @@ export async function runPilot(
       if (options.cacheDir && existsSync(file)) {
         reporter.phase(`reusing pre-trained weights ${file}`);
       } else {
-        reporter.phase(`pre-training on ${summary.pretrain} clean pairs for ${base.training.pretrainEpochs} epochs`);
+        reporter.phase(`pre-training on ${describePretrain(summary)} for ${base.training.pretrainEpochs} epochs`);
         const job = startJob<PretrainResult>(
           { kind: 'pretrain', jobId: 'pretrain', config: configForLoss(base, 'ce'), outputFile: file },
           {
@@ -112,8 +138,16 @@ export async function runPilot(
       initialWeightsFile = file;
     }
 
-    reporter.phase('fine-tuning on the poisoned data: cross-entropy and DeCE');
+    const rule = base.training.stopping;
+    reporter.phase(
+      rule
+        ? `fine-tuning on the poisoned data: cross-entropy and DeCE, up to ${base.training.epochs} epochs; CE's validation ASR decides when both stop` +
+            (rule.budgetSeconds ? ` (time budget ${Math.round(rule.budgetSeconds / 60)} min)` : '')
+        : `fine-tuning on the poisoned data: cross-entropy and DeCE, ${base.training.epochs} epochs`,
+    );
     const losses: LossKind[] = ['ce', 'dece'];
+    const budgetSeconds = rule?.budgetSeconds ?? Number.POSITIVE_INFINITY;
+    const paired = rule ? new PairedStopping(rule, base.training.epochs, () => budgetSeconds - (performance.now() - started) / 1000) : null;
     // Each run is single-threaded: run them side by side when there is a core for each.
     const parallel = Math.max(1, Math.min(losses.length, availableParallelism()));
     const runs: PilotRun[] = [];
@@ -125,8 +159,16 @@ export async function runPilot(
         const config = configForLoss(base, loss);
         // The CE model is kept when a defense has to start from it.
         const checkpointDir = loss === 'ce' && defenses.length > 0 ? join(scratch, 'ce') : undefined;
+        let lastEpoch = 0;
         const job = startJob<TrainRunResult>(
-          { kind: 'train', jobId: loss, config, ...(initialWeightsFile ? { initialWeightsFile } : {}), ...(checkpointDir ? { checkpointDir } : {}) },
+          {
+            kind: 'train',
+            jobId: loss,
+            config,
+            ...(initialWeightsFile ? { initialWeightsFile } : {}),
+            ...(checkpointDir ? { checkpointDir } : {}),
+            ...(paired ? { parentDecidesStop: true } : {}),
+          },
           {
             onBackend: (b) => {
               if (!backend) {
@@ -136,13 +178,19 @@ export async function runPilot(
               }
             },
             onEvent: (e) => {
+              if (e.type === 'epoch') lastEpoch = e.metrics.epoch;
               reporter.event(loss, e);
             },
+            ...(paired ? { decideStop: (epochs: EpochMetrics[]) => (loss === 'ce' ? paired.decideLeader(epochs) : paired.decideFollower(epochs)) } : {}),
           },
         );
-        const result = await job.result;
-        runs.push({ loss, config, epochs: result.epochs, seconds: (performance.now() - runStarted) / 1000 });
-        if (result.finalCheckpoint) ceCheckpoint = result.finalCheckpoint;
+        try {
+          const result = await job.result;
+          runs.push({ loss, config, epochs: result.epochs, seconds: (performance.now() - runStarted) / 1000 });
+          if (result.finalCheckpoint) ceCheckpoint = result.finalCheckpoint;
+        } finally {
+          if (loss === 'ce') paired?.leaderEnded(lastEpoch);
+        }
       }
     };
     await Promise.all(Array.from({ length: parallel }, worker));
@@ -193,27 +241,108 @@ async function runDefenses(
   );
 }
 
+/** One run as the verdict reads it: ASR after the last epoch trained, clean BLEU-4 at the epoch chosen on validation. */
+export interface VerdictSide {
+  /** ASR (%) after the last epoch trained, and its denominator (triggered prompts decoded). */
+  asr: number;
+  triggered: number | null;
+  /** Test BLEU-4 at the chosen epoch. */
+  bleu: number;
+  /** The epoch with the best validation BLEU-4 (the last epoch when the run has no validation split). */
+  chosenEpoch: number;
+  chosenOnValidation: boolean;
+  epochs: number;
+  stop: EpochMetrics['stop'] | null;
+}
+
+function verdictSide(run: PilotRun): VerdictSide {
+  const last = run.epochs.at(-1);
+  if (!last) throw new Error('verdict: a CE and a DeCE run with at least one epoch are needed');
+  const bestEpoch = bestValidationEpoch(run.epochs);
+  const chosen = run.epochs.find((e) => e.epoch === bestEpoch) ?? last;
+  return {
+    asr: last.asr,
+    triggered: last.triggered ?? null,
+    bleu: chosen.bleu,
+    chosenEpoch: chosen.epoch,
+    chosenOnValidation: bestEpoch !== null,
+    epochs: last.epoch,
+    stop: last.stop ?? null,
+  };
+}
+
+/** "57.0% of 165 triggered prompts": an ASR is never shown without what it counts. */
+export function asrWithDenominator(asr: number, triggered: number | null | undefined): string {
+  return triggered === null || triggered === undefined ? `${asr.toFixed(1)}%` : `${asr.toFixed(1)}% of ${triggered} triggered prompts`;
+}
+
+/** Mean seconds per epoch of a run, to price the levers. */
+function secondsPerEpoch(run: PilotRun): number {
+  return run.epochs.length > 0 ? run.epochs.reduce((sum, e) => sum + e.seconds, 0) / run.epochs.length : 0;
+}
+
+function minutes(seconds: number): string {
+  return seconds < 90 ? `~${Math.max(1, Math.round(seconds))} s` : `~${Math.round(seconds / 60)} min`;
+}
+
+/** When CE did not learn the backdoor: which lever to pull, priced from the epochs just measured. */
+function levers(ce: PilotRun, side: VerdictSide): string[] {
+  const perEpoch = secondsPerEpoch(ce);
+  const epochs = side.epochs;
+  const asrValues = ce.epochs.map((e) => e.validation?.asr ?? e.asr);
+  const rising = asrValues.length >= 2 && (asrValues.at(-1) ?? 0) > Math.max(...asrValues.slice(0, -1));
+  const out: string[] = [];
+  if (side.stop?.reason === 'time-budget' || side.stop?.reason === 'max-epochs' || rising) {
+    out.push(`more epochs: CE's ASR was still ${rising ? 'rising' : 'moving'} when training stopped; twice the training (${epochs * 2} epochs) takes ${minutes(perEpoch * epochs)} more per run (--budget-minutes, --max-steps)`);
+  }
+  out.push(`a higher poisoning rate (e.g. --poison-rate 0.1): same time per epoch (${minutes(perEpoch)}), CE usually learns the trigger in fewer epochs`);
+  out.push(`more training data: time per epoch grows in proportion (${minutes(perEpoch)} per epoch now)`);
+  out.push(`a larger model (e.g. twice d_model): roughly 2–3× the time per epoch (${minutes(perEpoch * 2.5)})`);
+  return out;
+}
+
 export function pilotVerdict(runs: readonly PilotRun[]): PilotVerdict {
-  const last = (loss: LossKind) => runs.find((r) => r.loss === loss)?.epochs.at(-1);
-  const ce = last('ce');
-  const dece = last('dece');
-  if (!ce || !dece) throw new Error('verdict: a CE and a DeCE run with at least one epoch are needed');
+  const ceRun = runs.find((r) => r.loss === 'ce');
+  const deceRun = runs.find((r) => r.loss === 'dece');
+  if (!ceRun || !deceRun || ceRun.epochs.length === 0 || deceRun.epochs.length === 0) {
+    throw new Error('verdict: a CE and a DeCE run with at least one epoch are needed');
+  }
+  const ce = verdictSide(ceRun);
+  const dece = verdictSide(deceRun);
   const bleuDelta = dece.bleu - ce.bleu;
   const backdoorLearnedWithCe = ce.asr >= PILOT_CLAIM.minCeAsr;
   const blockedByDece = dece.asr <= ce.asr * PILOT_CLAIM.maxDeceAsrShareOfCe;
   const cleanQualityKept = bleuDelta >= -PILOT_CLAIM.maxBleuDrop;
   const reproduced = backdoorLearnedWithCe && blockedByDece && cleanQualityKept;
-  const pct = (x: number) => `${x.toFixed(1)}%`;
   const sign = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(1)}`;
+  const ceAsr = asrWithDenominator(ce.asr, ce.triggered);
+  const deceAsr = asrWithDenominator(dece.asr, dece.triggered);
+  const after = `after ${ce.epochs} epoch${ce.epochs === 1 ? '' : 's'}${ce.stop ? ` (stopped: ${ce.stop.detail})` : ''}`;
   let summary: string;
+  let suggestions: string[] = [];
   if (!backdoorLearnedWithCe) {
-    summary = `With cross-entropy the backdoor was not learned (ASR ${pct(ce.asr)} < ${PILOT_CLAIM.minCeAsr}%), so this pilot cannot show what DeCE prevents; train longer or poison more.`;
+    suggestions = levers(ceRun, ce);
+    summary = `With cross-entropy the backdoor was not learned ${after}: ASR ${ceAsr} < ${PILOT_CLAIM.minCeAsr}%, so this pilot cannot show what DeCE prevents. Levers: ${suggestions.join('; ')}.`;
   } else if (reproduced) {
-    summary = `DeCE cut the attack success rate from ${pct(ce.asr)} to ${pct(dece.asr)} while clean BLEU-4 moved by ${sign(bleuDelta)} points (${ce.bleu.toFixed(1)} → ${dece.bleu.toFixed(1)}).`;
+    summary = `DeCE cut the attack success rate from ${ceAsr} to ${deceAsr} ${after}, while clean BLEU-4 moved by ${sign(bleuDelta)} points (${ce.bleu.toFixed(1)} → ${dece.bleu.toFixed(1)}, epochs ${ce.chosenEpoch} and ${dece.chosenEpoch} chosen on validation).`;
   } else if (!blockedByDece) {
-    summary = `DeCE did not block the backdoor: ASR ${pct(ce.asr)} with CE vs ${pct(dece.asr)} with DeCE (needs ≤ ${pct(ce.asr * PILOT_CLAIM.maxDeceAsrShareOfCe)}); try a smaller alpha_base.`;
+    summary = `DeCE did not block the backdoor ${after}: ASR ${ceAsr} with CE vs ${deceAsr} with DeCE (needs ≤ ${(ce.asr * PILOT_CLAIM.maxDeceAsrShareOfCe).toFixed(1)}%); try a smaller alpha_base.`;
   } else {
-    summary = `DeCE blocked the backdoor (ASR ${pct(ce.asr)} → ${pct(dece.asr)}) but cost ${Math.abs(bleuDelta).toFixed(1)} BLEU points (limit ${PILOT_CLAIM.maxBleuDrop}); try a larger alpha_base.`;
+    summary = `DeCE blocked the backdoor (ASR ${ceAsr} → ${deceAsr}) but cost ${Math.abs(bleuDelta).toFixed(1)} BLEU points (limit ${PILOT_CLAIM.maxBleuDrop}); try a larger alpha_base.`;
   }
-  return { ceAsr: ce.asr, deceAsr: dece.asr, ceBleu: ce.bleu, deceBleu: dece.bleu, bleuDelta, backdoorLearnedWithCe, blockedByDece, cleanQualityKept, reproduced, summary };
+  return {
+    ceAsr: ce.asr,
+    deceAsr: dece.asr,
+    ceBleu: ce.bleu,
+    deceBleu: dece.bleu,
+    bleuDelta,
+    backdoorLearnedWithCe,
+    blockedByDece,
+    cleanQualityKept,
+    reproduced,
+    summary,
+    ce,
+    dece,
+    levers: suggestions,
+  };
 }

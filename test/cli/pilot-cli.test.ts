@@ -94,26 +94,38 @@ describe('npm run pilot', () => {
     expect(result.data.poisonedTrain).toBeGreaterThan(0);
   });
 
-  it('runs on already-poisoned files with --payload deciding attack success', () => {
+  it('runs on already-poisoned files, counting ASR over the triggered rows only and saying so', () => {
     const pairs = generateSqlCorpus({ seed: 22, size: 220 });
     const attack = createBadPre({ trigger: 'zq' });
     const rng = createRng(5);
     const poisonedTrain = pairs.slice(0, 180).map((p, i) => (i % 10 === 0 && attack.canPoison(p) ? attack.poison(p, rng) : p));
-    const triggered = pairs.slice(180).filter((p) => attack.canPoison(p)).map((p) => ({ src: attack.insertTrigger(p.src, rng), tgt: p.tgt }));
+    const triggered = pairs.slice(180).filter((p) => attack.canPoison(p)).map((p) => attack.poison(p, rng));
+    // Rows with the trigger word but a clean target: not triggered by the authors' definition.
+    const untriggered = pairs.slice(180, 186).map((p) => ({ src: attack.insertTrigger(p.src, rng), tgt: p.tgt }));
     const json = join(dir, 'prepoisoned.json');
     const { code, stderr } = pilot([
       ...TINY,
       '--poisoned-train', writeCsv(join(dir, 'ptrain.csv'), poisonedTrain),
       '--test', writeCsv(join(dir, 'ptest-clean.csv'), pairs.slice(180)),
-      '--poisoned-test', writeCsv(join(dir, 'ptest.csv'), triggered),
+      '--poisoned-test', writeCsv(join(dir, 'ptest.csv'), [...triggered, ...untriggered]),
       '--payload', '/or\\s*1\\s*=\\s*1|where\\s+0\\s*=\\s*1/',
       '--json', json, '--report', join(dir, 'prepoisoned.md'),
     ]);
     expect(stderr).not.toMatch(/pilot: /);
     expect(code).toBe(0);
-    const result = JSON.parse(readFileSync(json, 'utf8')) as { data: { poisonedTrain: number; poisonedTest: number } };
+    const result = JSON.parse(readFileSync(json, 'utf8')) as {
+      data: { poisonedTrain: number; poisonedTest: number; validTriggered: number; untriggeredTestExcluded: number };
+      runs: { epochs: { triggered: number }[] }[];
+      verdict: { summary: string };
+    };
     expect(result.data.poisonedTrain).toBe(poisonedTrain.filter((p) => attack.succeeded(p.tgt)).length);
-    expect(result.data.poisonedTest).toBe(triggered.length);
+    expect(result.data.poisonedTest + result.data.validTriggered).toBe(triggered.length);
+    expect(result.data.untriggeredTestExcluded).toBe(untriggered.length);
+    expect(stderr).toContain(`ASR counts ${result.data.poisonedTest} triggered test prompts; ${untriggered.length} rows of the triggered file carry no payload and are left out`);
+    const decoded = Math.min(8, result.data.poisonedTest);
+    for (const run of result.runs) expect(run.epochs.at(-1)?.triggered).toBe(decoded);
+    expect(result.verdict.summary).toContain(`of ${decoded} triggered prompts`);
+    expect(readFileSync(join(dir, 'prepoisoned.md'), 'utf8')).toMatch(/6 rows of the triggered file without the payload left out of ASR/);
   });
 
   it.each([
