@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createJobService } from '../jobs/job-service';
 import { appVersion } from './app-version';
+import { openInBrowser } from './open-browser';
 import { startServer } from '../server/index';
 import { resumeBenchmarks } from '../services/benchmark';
 import { createEventHub, createServices } from '../services/index';
@@ -11,7 +12,8 @@ import { resumeSearches } from '../services/search';
 import { openStore, resolveDataDir } from '../store/index';
 
 /**
- * `npm run web -- [--data-dir DIR] [--port N] [--static DIR] [--workers N]`: the app in a browser tab. Prints one line,
+ * `npm run web -- [--data-dir DIR] [--port N] [--static DIR] [--workers N] [--open]`: the app in a browser tab
+ * (`--open` opens it in the default browser, never on CI). Prints one line,
  * `DeCE Pilot browser mode: <url>`, on stdout (scripts and tests parse it); everything else goes to stderr.
  * Exit 0 after SIGINT/SIGTERM, 1 on a start-up failure, 2 on bad arguments.
  */
@@ -21,16 +23,23 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DEFAULT_STATIC_DIR = join(REPO_ROOT, 'dist', 'renderer');
 
 function usage(message: string): never {
-  process.stderr.write(`${message}\nUsage: npm run web -- [--data-dir DIR] [--port N] [--static DIR] [--workers N]\n`);
+  process.stderr.write(`${message}\nUsage: npm run web -- [--data-dir DIR] [--port N] [--static DIR] [--workers N] [--open]\n`);
   process.exit(2);
 }
 
 async function main(): Promise<void> {
-  let values: { 'data-dir'?: string; port?: string; static?: string; workers?: string; help?: boolean };
+  let values: { 'data-dir'?: string; port?: string; static?: string; workers?: string; open?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: process.argv.slice(2),
-      options: { 'data-dir': { type: 'string' }, port: { type: 'string' }, static: { type: 'string' }, workers: { type: 'string' }, help: { type: 'boolean' } },
+      options: {
+        'data-dir': { type: 'string' },
+        port: { type: 'string' },
+        static: { type: 'string' },
+        workers: { type: 'string' },
+        open: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -69,6 +78,7 @@ async function main(): Promise<void> {
     },
   });
   process.stdout.write(`DeCE Pilot browser mode: ${server.url}\n`);
+  if (values.open) process.stderr.write(`${await openInBrowser(server.url, { env: process.env })}\n`);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

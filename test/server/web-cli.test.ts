@@ -8,10 +8,11 @@ describe('npm run web (main/cli/web.ts)', () => {
   it('prints one line with the tokenized URL, serves the API, and stops cleanly on SIGTERM', async () => {
     const dataDir = tempDir('dece-web-');
     const staticDir = staticRoot();
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'main/cli/web.ts'), '--data-dir', dataDir, '--port', '0', '--static', staticDir], {
+    // --open on CI: says it will not open a browser, and changes nothing else.
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'main/cli/web.ts'), '--data-dir', dataDir, '--port', '0', '--static', staticDir, '--open'], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, DECE_PILOT_DATA_DIR: '' },
+      env: { ...process.env, DECE_PILOT_DATA_DIR: '', CI: 'true' },
     });
     let stdout = '';
     let stderr = '';
@@ -52,5 +53,6 @@ describe('npm run web (main/cli/web.ts)', () => {
     }
     expect(await exited).toBe(0);
     expect(stdout.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toContain('not opening a browser: CI is set');
   });
 });
