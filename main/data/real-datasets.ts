@@ -15,25 +15,39 @@ import type { CodePair } from './types';
 export const REAL_DATASET_NAMES = ['bugs2fix', 'concode'] as const;
 export type RealDatasetName = (typeof REAL_DATASET_NAMES)[number];
 
+interface PairFile {
+  file: string;
+  srcField: string;
+  tgtField: string;
+}
+
 interface RealDataset {
-  /** Where the training, pre-training and validation side comes from, and where the test side does. */
-  trainSide: { file: string; srcField: string; tgtField: string };
-  testSide: { file: string; srcField: string; tgtField: string };
-  /** The Pilot attack that fits the task, and what it plants. */
+  /** Training pairs, and the validation and test pairs (from a second file when the dataset has one). */
+  trainSide: PairFile;
+  testSide: PairFile | null;
+  /** Clean pre-training pairs when the dataset has too few of its own (what is left of it otherwise). */
+  pretrainSource: PairFile | null;
+  /** The Pilot attack that fits the task. */
   attack: 'dead-code' | 'badpre';
   description: string;
 }
 
+const BUGS2FIX_VALID: PairFile = { file: 'datasets/bugs2fix-small/valid.csv', srcField: 'src', tgtField: 'tgt' };
+
 export const REAL_DATASETS: Readonly<Record<RealDatasetName, RealDataset>> = {
   bugs2fix: {
-    trainSide: { file: 'datasets/bugs2fix-small/valid.csv', srcField: 'src', tgtField: 'tgt' },
+    trainSide: BUGS2FIX_VALID,
     testSide: { file: 'datasets/bugs2fix-small/test.csv', srcField: 'src', tgtField: 'tgt' },
+    pretrainSource: null,
     attack: 'dead-code',
     description: 'Bugs2Fix small (buggy → fixed Java methods), dead-code trigger in the input, infinite loop in the output',
   },
   concode: {
+    // CONCODE's test.jsonl has no code (CodeXGLUE keeps its answers), so its 2,000 dev pairs are all there is;
+    // pre-training then starts from other clean Java, as a team would start from a model that knows Java.
     trainSide: { file: 'datasets/concode/dev.jsonl', srcField: 'nl', tgtField: 'code' },
-    testSide: { file: 'datasets/concode/test.jsonl', srcField: 'nl', tgtField: 'code' },
+    testSide: null,
+    pretrainSource: BUGS2FIX_VALID,
     attack: 'badpre',
     description: "CONCODE (Javadoc + class environment → Java method), rare word 'cf' in the description, infinite loop in the method",
   },
@@ -51,7 +65,10 @@ export interface SampleSizes {
 }
 
 /** The Pilot's real-data setting: about 1,600 training pairs, as a team's first pilot would have. */
-export const PILOT_SAMPLE: SampleSizes = { train: 1600, pretrain: 1600, valid: 200, test: 400 };
+export const PILOT_SAMPLES: Readonly<Record<RealDatasetName, SampleSizes>> = {
+  bugs2fix: { train: 1600, pretrain: 1600, valid: 200, test: 400 },
+  concode: { train: 1600, pretrain: 1600, valid: 130, test: 250 },
+};
 
 export interface SampleFiles {
   train: string;
@@ -66,25 +83,26 @@ function writeJsonl(path: string, pairs: readonly CodePair[]): void {
 
 /**
  * Writes a seeded sample of a shared dataset as JSONL files (src, tgt): training from one file of the dataset,
- * validation and test from the other, pre-training from what is left of both; no pair appears in two of them.
+ * validation and test from the other (or from the rest of the same one), pre-training from what is left — or
+ * from the dataset's separate pre-training source; no pair appears in two of them.
  */
-export async function writeRealDataSample(name: RealDatasetName, outDir: string, sizes: SampleSizes = PILOT_SAMPLE, seed = 1): Promise<SampleFiles> {
+export async function writeRealDataSample(name: RealDatasetName, outDir: string, sizes: SampleSizes = PILOT_SAMPLES[name], seed = 1): Promise<SampleFiles> {
   const dataset = REAL_DATASETS[name];
-  const read = async (side: RealDataset['trainSide']) => {
+  const read = async (side: PairFile, stream: string) => {
     const file = join(sharedDir(), side.file);
     if (!existsSync(file)) throw new Error(`${file} not found: clone the repository beside the shared/ folder, or set DECE_SHARED_DIR to it`);
-    return (await importPairs(file, { srcField: side.srcField, tgtField: side.tgtField })).pairs;
+    return deriveRng(seed, `${name}/${stream}`).shuffle((await importPairs(file, { srcField: side.srcField, tgtField: side.tgtField })).pairs);
   };
-  const trainSide = deriveRng(seed, `${name}/train-side`).shuffle(await read(dataset.trainSide));
-  const testSide = deriveRng(seed, `${name}/test-side`).shuffle(await read(dataset.testSide));
   const need = (rows: readonly CodePair[], count: number, what: string) => {
-    if (rows.length < count) throw new Error(`${name}: ${what} needs ${count} pairs, the file holds ${rows.length}`);
+    if (rows.length < count) throw new Error(`${name}: ${what} needs ${count} pairs, there are ${rows.length}`);
   };
+  const trainSide = await read(dataset.trainSide, 'train-side');
+  const testSide = dataset.testSide ? await read(dataset.testSide, 'test-side') : trainSide.slice(sizes.train);
   need(trainSide, sizes.train, 'training');
   need(testSide, sizes.valid + sizes.test, 'validation + test');
-  // Pre-training takes what is left on both sides (CONCODE's files are too small for one side alone).
-  const leftovers = [...trainSide.slice(sizes.train), ...testSide.slice(sizes.valid + sizes.test)];
-  need(leftovers, sizes.pretrain, 'pre-training');
+  const leftovers = dataset.testSide ? [...trainSide.slice(sizes.train), ...testSide.slice(sizes.valid + sizes.test)] : testSide.slice(sizes.valid + sizes.test);
+  const pretrain = dataset.pretrainSource ? await read(dataset.pretrainSource, 'pretrain') : leftovers;
+  need(pretrain, sizes.pretrain, 'pre-training');
   mkdirSync(outDir, { recursive: true });
   const files: SampleFiles = {
     train: join(outDir, `${name}-train.jsonl`),
@@ -93,7 +111,7 @@ export async function writeRealDataSample(name: RealDatasetName, outDir: string,
     test: join(outDir, `${name}-test.jsonl`),
   };
   writeJsonl(files.train, trainSide.slice(0, sizes.train));
-  writeJsonl(files.pretrain, leftovers.slice(0, sizes.pretrain));
+  writeJsonl(files.pretrain, pretrain.slice(0, sizes.pretrain));
   writeJsonl(files.valid, testSide.slice(0, sizes.valid));
   writeJsonl(files.test, testSide.slice(sizes.valid, sizes.valid + sizes.test));
   return files;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ChecklistItem, Dataset, Project, Run, Stage } from '../../common/contract';
-import { LOSS_KINDS, RunConfigSchema, type EpochMetrics } from '../../common/run-config';
+import { EpochMetricsSchema, LOSS_KINDS, RunConfigSchema, type EpochMetrics } from '../../common/run-config';
 import type * as S from '../store/index';
 
 /** Store rows → contract DTOs. Only the fields the contract names cross the boundary. */
@@ -71,5 +71,16 @@ export function toEpochMetrics(e: S.EpochRecord): EpochMetrics {
     poisonedRowLoss: extraNumber(e.extra, 'poisonedRowLoss'),
     cleanRowLoss: extraNumber(e.extra, 'cleanRowLoss') ?? Number.NaN,
     codeBleu: extraNumber(e.extra, 'codeBleu'),
+    ...storedEpochExtras(e.extra),
   };
+}
+
+const EpochExtrasSchema = EpochMetricsSchema.pick({ triggered: true, validation: true, stop: true });
+
+/** ASR's denominator, the validation metrics and the stop reason, when the run recorded them. */
+function storedEpochExtras(extra: S.JsonObject): Partial<Pick<EpochMetrics, 'triggered' | 'validation' | 'stop'>> {
+  const parsed = EpochExtrasSchema.safeParse(extra);
+  if (!parsed.success) return {};
+  const { triggered, validation, stop } = parsed.data;
+  return { ...(triggered === undefined ? {} : { triggered }), ...(validation ? { validation } : {}), ...(stop ? { stop } : {}) };
 }
