@@ -7,7 +7,7 @@ import { EpochMetricsSchema, RunConfigSchema, type EpochMetrics, type RunConfig 
 import type { SerializedError, StepEvent, TrainingEvent } from '../../common/training-events';
 import type { DefenseKind, DefenseOutcome } from '../defenses/evaluate';
 import type { TrainRunResult } from '../engine/train';
-import { configForLoss, pretrainCacheFile, pretrainKey } from '../pilot/run-pilot';
+import { configForLoss, pretrainCacheFile, pretrainKey, shippedPretrainFile } from '../pilot/run-pilot';
 import { StoreStateError, type Store, type StepInput } from '../store/index';
 import type { BackendReport, PretrainResult } from './messages';
 import { JobCancelledError, JobFailedError, startJob as realStartJob, type RunningJob } from './run-worker';
@@ -397,6 +397,8 @@ export function createJobService(options: JobServiceOptions): JobService {
   }
 
   async function waitForPretrained(slot: Slot, config: RunConfig, listener: PretrainListener): Promise<string> {
+    const shipped = shippedPretrainFile(config);
+    if (shipped) return shipped;
     const key = pretrainKey(config);
     const file = pretrainCacheFile(cacheDir, config);
     if (existsSync(file)) return file;

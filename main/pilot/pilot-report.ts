@@ -86,7 +86,9 @@ export function pilotMarkdown(result: PilotResult, command: string): string {
     `- Model: transformer d_model ${config.model.dModel}, ${config.model.heads} heads, ${config.model.encoderLayers}+${config.model.decoderLayers} layers, feed-forward ${config.model.ffSize}, dropout ${config.model.dropout}`,
     `- Training: ${config.training.pretrainEpochs} clean pre-training epochs (CE, lr ${config.training.pretrainLearningRate}), then ${config.training.stopping ? `up to ${config.training.epochs} fine-tuning epochs (stopped on CE's validation evidence, time budget ${Math.round((config.training.stopping.budgetSeconds ?? 0) / 60)} min)` : `${config.training.epochs} fine-tuning epochs`} per loss (AdamW lr ${config.training.learningRate}, batch ${config.training.batchSize}, clip ${config.training.clipNorm})`,
     `- DeCE: label_smoothing ${config.loss.labelSmoothing}, alpha_base ${config.loss.alphaBase} (α = alpha_base^epoch)`,
-    result.pretrain ? `- Pre-training: ${result.pretrain.seconds.toFixed(0)} s, clean BLEU-4 ${result.pretrain.bleu.toFixed(2)} before fine-tuning` : '- Pre-training: reused from cache',
+    result.pretrain
+      ? `- Pre-training: ${result.pretrain.seconds.toFixed(0)} s, clean BLEU-4 ${result.pretrain.bleu.toFixed(2)} before fine-tuning`
+      : `- Pre-training: ${{ shipped: 'the weights shipped in resources/pretrained (npm run build:pretrained rebuilds them)', cached: 'reused from the cache folder', trained: 'trained here', none: 'none (trained from scratch)' }[result.pretrainWeights]}`,
     `- Wall time: ${result.seconds.toFixed(0)} s`,
     '',
     '## Reproduce',

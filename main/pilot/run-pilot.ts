@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { EpochMetrics, LossKind, RunConfig } from '../../common/run-config';
 import type { TrainingEvent } from '../../common/training-events';
 import type { DefenseKind, DefenseOutcome } from '../defenses/evaluate';
@@ -11,6 +12,7 @@ import { loadSource, prepareData } from '../engine/experiment';
 import type { TrainRunResult } from '../engine/train';
 import type { PretrainResult } from '../jobs/messages';
 import { startJob } from '../jobs/run-worker';
+import { ENGINE_VERSION } from '../engine/version';
 import { PairedStopping } from './paired-stopping';
 
 export interface PilotRun {
@@ -46,6 +48,8 @@ export interface PilotResult {
   config: RunConfig;
   data: DataSummary;
   pretrain: PretrainResult | null;
+  /** Where the starting weights came from: trained here, shipped with the app, a cache folder, or none. */
+  pretrainWeights: 'trained' | 'shipped' | 'cached' | 'none';
   runs: PilotRun[];
   verdict: PilotVerdict;
   seconds: number;
@@ -64,15 +68,41 @@ export function configForLoss(base: RunConfig, loss: LossKind): RunConfig {
   return { ...base, loss: { ...base.loss, kind: loss } };
 }
 
-/** Pre-trained weights are shared by every run with the same data, model and pre-training settings. */
+/**
+ * Pre-trained weights are shared by every run with the same data, model and pre-training settings. How many
+ * prompts are decoded per epoch, and on which split, does not change them, so it is left out of the key.
+ */
 export function pretrainKey(config: RunConfig): string {
-  const relevant = { seed: config.seed, data: config.data, model: config.model, pretrainEpochs: config.training.pretrainEpochs, lr: config.training.pretrainLearningRate, batch: config.training.batchSize, wd: config.training.weightDecay, clip: config.training.clipNorm, format: 1 };
+  const { evalLimit: _evalLimit, evaluateOn: _evaluateOn, ...data } = config.data;
+  const relevant = {
+    engine: ENGINE_VERSION,
+    seed: config.seed,
+    data,
+    model: config.model,
+    pretrainEpochs: config.training.pretrainEpochs,
+    lr: config.training.pretrainLearningRate,
+    batch: config.training.batchSize,
+    wd: config.training.weightDecay,
+    clip: config.training.clipNorm,
+    format: 2,
+  };
   return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
 }
 
 /** Where the shared pre-trained weights of a configuration live in a cache folder. */
 export function pretrainCacheFile(cacheDir: string, config: RunConfig): string {
   return join(cacheDir, `pretrain-${pretrainKey(config)}.ckpt`);
+}
+
+/**
+ * Pre-trained weights shipped with the app (resources/pretrained, built by `npm run build:pretrained`) for the
+ * Pilot's own defaults, so that the quick look starts fine-tuning at once. Null when none matches the config.
+ */
+export const SHIPPED_PRETRAINED_DIR = fileURLToPath(new URL('../../resources/pretrained', import.meta.url));
+
+export function shippedPretrainFile(config: RunConfig): string | null {
+  const file = pretrainCacheFile(SHIPPED_PRETRAINED_DIR, config);
+  return existsSync(file) ? file : null;
 }
 
 /** "720 clean pairs carved from the training file (36 rows carrying the payload excluded)". */
@@ -111,14 +141,21 @@ export async function runPilot(
   let backendDetails = '';
   try {
     let pretrainResult: PretrainResult | null = null;
+    let pretrainWeights: PilotResult['pretrainWeights'] = 'none';
     let initialWeightsFile: string | undefined;
     if (base.training.pretrainEpochs > 0) {
       const dir = options.cacheDir ?? scratch;
       mkdirSync(dir, { recursive: true });
-      const file = pretrainCacheFile(dir, base);
-      if (options.cacheDir && existsSync(file)) {
+      const shipped = shippedPretrainFile(base);
+      const file = shipped ?? pretrainCacheFile(dir, base);
+      if (shipped) {
+        pretrainWeights = 'shipped';
+        reporter.phase(`starting from the shipped pre-trained weights (${describePretrain(summary)}, ${base.training.pretrainEpochs} epochs; resources/pretrained)`);
+      } else if (options.cacheDir && existsSync(file)) {
+        pretrainWeights = 'cached';
         reporter.phase(`reusing pre-trained weights ${file}`);
       } else {
+        pretrainWeights = 'trained';
         reporter.phase(`pre-training on ${describePretrain(summary)} for ${base.training.pretrainEpochs} epochs`);
         const job = startJob<PretrainResult>(
           { kind: 'pretrain', jobId: 'pretrain', config: configForLoss(base, 'ce'), outputFile: file },
@@ -203,6 +240,7 @@ export async function runPilot(
       config: base,
       data: summary,
       pretrain: pretrainResult,
+      pretrainWeights,
       runs,
       verdict: pilotVerdict(runs),
       seconds: (performance.now() - started) / 1000,
