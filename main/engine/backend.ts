@@ -52,6 +52,13 @@ export interface BackendSelectionOptions {
 
 export class BackendUnavailableError extends Error {
   override name = 'BackendUnavailableError';
+  constructor(
+    message: string,
+    /** Every backend tried, with its reason. */
+    readonly attempts: readonly BackendAttempt[] = [],
+  ) {
+    super(message);
+  }
 }
 
 /** Runtime guard for user input (CLI flags, config files). */
@@ -269,10 +276,10 @@ export async function chooseBackend(request: BackendName | 'auto', options: Back
     }
   }
   if (request === 'auto') {
-    throw new BackendUnavailableError(`No compute backend is available: ${attempts.map((a) => `${a.name}: ${a.reason ?? 'failed'}`).join('; ')}`);
+    throw new BackendUnavailableError(`No compute backend is available: ${attempts.map((a) => `${a.name}: ${a.reason ?? 'failed'}`).join('; ')}`, attempts);
   }
   const reason = attempts[0]?.reason ?? 'failed';
-  throw new BackendUnavailableError(`Backend '${request}' is unavailable: ${reason}`);
+  throw new BackendUnavailableError(`Backend '${request}' is unavailable: ${reason}`, attempts);
 }
 
 const cache = new Map<BackendName | 'auto', Promise<BackendChoice>>();
