@@ -79,6 +79,16 @@ const WASM_PACKAGE = '@tensorflow/tfjs-backend-wasm';
 
 const require = createRequire(import.meta.url);
 
+/** Whether a package (or module path) resolves from here. */
+export function isInstalled(spec: string): boolean {
+  try {
+    require.resolve(spec);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A failed attempt: `reason` is a single line. */
 class AttemptFailure extends Error {}
 

@@ -51,3 +51,6 @@ export interface WorkerInput {
   request: JobRequest;
   cancelFlag: SharedArrayBuffer;
 }
+
+/** To a job running as a child process (the fallback when a native addon cannot run in worker threads). */
+export type ProcessJobMessage = { type: 'start'; request: JobRequest } | { type: 'cancel' };

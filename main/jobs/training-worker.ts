@@ -6,14 +6,17 @@ import { loadPoisonedData } from '../engine/data-cache';
 import { encodeData } from '../engine/experiment';
 import { TrainingCancelledError, pretrain, trainRun } from '../engine/train';
 import { runProductionJob } from '../production/jobs';
-import type { WorkerInput, WorkerMessage } from './messages';
+import type { ProcessJobMessage, WorkerInput, WorkerMessage } from './messages';
 
-/** One training job per worker thread: the main thread stays free for the UI and other jobs. */
-async function main(input: WorkerInput): Promise<void> {
+/**
+ * One training job per worker thread: the main thread stays free for the UI and other jobs. Where a native
+ * addon cannot run in worker threads, the same file runs as a child process per job (run-worker.ts): the
+ * request then arrives as the first IPC message, and a 'cancel' message sets the flag.
+ */
+async function main(input: WorkerInput, post: (message: WorkerMessage) => void): Promise<void> {
   const { request } = input;
   const cancelled = new Int32Array(input.cancelFlag);
   const shouldStop = () => Atomics.load(cancelled, 0) === 1;
-  const post = (message: WorkerMessage) => parentPort?.postMessage(message);
   const jobId = request.jobId;
   try {
     const choice = await selectBackend(request.config.backend);
@@ -21,7 +24,9 @@ async function main(input: WorkerInput): Promise<void> {
     const { poisoned } = await loadPoisonedData(request.config, request.dataCacheDir ?? null);
     const { data, summary } = encodeData(request.config, poisoned);
     post({ type: 'data', jobId, summary });
-    const onEvent = (event: Parameters<NonNullable<Parameters<typeof trainRun>[0]['onEvent']>>[0]) => post({ type: 'event', jobId, event });
+    const onEvent = (event: Parameters<NonNullable<Parameters<typeof trainRun>[0]['onEvent']>>[0]) => {
+      post({ type: 'event', jobId, event });
+    };
     if (request.kind === 'defend') {
       const result = await evaluateDefense(request.defense, {
         config: request.config,
@@ -55,4 +60,23 @@ async function main(input: WorkerInput): Promise<void> {
   }
 }
 
-void main(workerData as WorkerInput);
+if (parentPort) {
+  const port = parentPort;
+  void main(workerData as WorkerInput, (message) => {
+    port.postMessage(message);
+  });
+} else {
+  const cancelFlag = new SharedArrayBuffer(4);
+  process.on('message', (message: ProcessJobMessage) => {
+    if (message.type === 'cancel') {
+      Atomics.store(new Int32Array(cancelFlag), 0, 1);
+      return;
+    }
+    const send = (reply: WorkerMessage) => {
+      process.send?.(reply);
+    };
+    void main({ request: message.request, cancelFlag }, send).finally(() => {
+      process.disconnect();
+    });
+  });
+}

@@ -8,23 +8,15 @@ import {
   type BackendChoice,
   BackendUnavailableError,
   describeBackendChoice,
+  isInstalled,
   parseBackendName,
   selectBackend,
 } from '../../main/engine/backend';
 
 const require = createRequire(import.meta.url);
 
-function installed(spec: string): boolean {
-  try {
-    require.resolve(spec);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 // This machine has neither native package (their binaries cannot be downloaded here).
-const nativeInstalled = installed('@tensorflow/tfjs-node') || installed('@tensorflow/tfjs-node-gpu');
+const nativeInstalled = isInstalled('@tensorflow/tfjs-node') || isInstalled('@tensorflow/tfjs-node-gpu');
 
 let tensorsBefore = 0;
 beforeEach(() => {
