@@ -6,7 +6,7 @@ import { FusesPlugin } from '@electron-forge/plugin-fuses';
 import { VitePlugin } from '@electron-forge/plugin-vite';
 import type { ForgeConfig } from '@electron-forge/shared-types';
 import { FuseV1Options, FuseVersion } from '@electron/fuses';
-import { createPackagerIgnore } from './main/electron/packaging';
+import { NATIVE_TENSORFLOW_UNPACK, createPackagerIgnore } from './main/electron/packaging';
 
 /**
  * `npm start` / `npm run package` / `npm run make`.
@@ -15,7 +15,8 @@ import { createPackagerIgnore } from './main/electron/packaging';
  * build/training-worker.js (ES modules, side by side: run-worker.ts loads the worker relative to the
  * bundled main), preload/index.ts → build/preload.cjs, the renderer → renderer/main_window/.
  * The packaged app holds .vite/, package.json and the production node_modules (see packaging.ts);
- * better-sqlite3 is rebuilt for Electron and unpacked from the asar.
+ * better-sqlite3 is rebuilt for Electron and unpacked from the asar; so are the optional native TensorFlow
+ * packages' addon and shared libraries, when installed.
  */
 
 /** Lower case, no spaces: what Linux packages and Squirrel expect (the window title stays "DeCE Pilot"). */
@@ -23,7 +24,8 @@ const EXECUTABLE_NAME = 'dece-pilot';
 
 const config: ForgeConfig = {
   packagerConfig: {
-    asar: true,
+    // AutoUnpackNativesPlugin adds every *.node file to this pattern.
+    asar: { unpack: NATIVE_TENSORFLOW_UNPACK },
     executableName: EXECUTABLE_NAME,
     // packaging.ts selects the production packages itself, without electron's downloader dependencies.
     prune: false,

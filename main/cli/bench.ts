@@ -3,20 +3,21 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import type { LossKind, ModelConfig } from '../../common/run-config';
 import { generateSqlCorpus } from '../data/corpus-sql';
-import { createRng } from '../data/rng';
 import { type BackendName, BACKEND_NAMES, BackendUnavailableError, selectBackend } from '../engine/backend';
-import { type EncodedExample, materializeBatch, planBatches } from '../engine/batching';
+import type { EncodedExample } from '../engine/batching';
 import { greedyDecode } from '../engine/decode';
-import { DEFAULT_LOSS_PARAMETERS, createLoss } from '../engine/losses';
-import { PAD_ID, buildSeq2SeqModel } from '../engine/model';
-import { AdamW, clipByGlobalNorm } from '../engine/optimizer';
+import { type LossImplementation, lossImplementationFor } from '../engine/losses';
+import { buildSeq2SeqModel } from '../engine/model';
+import { type StepTiming, timeTrainingSteps } from '../engine/speed-probe';
 import { Vocabulary, tokenize } from '../engine/tokenizer';
 import { exitWithResult } from './exit-code';
 
 /**
  * `npm run bench`: training tokens/s with CE and with DeCE, and greedy decoding speed, per backend,
  * at one fixed size (d_model 64, 2+2 layers, 4 heads, feed-forward 256, vocabulary ~3,000, batch 32,
- * sources ≤ 64 and targets ≤ 100 tokens). Tokens = non-padding source + target tokens.
+ * sources ≤ 64 and targets ≤ 100 tokens). Tokens = non-padding source + target tokens. Where the fused
+ * JavaScript loss pass is the default (wasm, cpu), the tensor-op losses are timed too: the measurement
+ * behind the per-backend choice (main/engine/losses.ts).
  */
 
 const BENCH_MODEL: ModelConfig = {
@@ -36,6 +37,8 @@ const DECODE_EXAMPLES = 200;
 
 interface BackendFigures {
   backend: BackendName;
+  /** The loss implementation training uses on this backend (the CE/DeCE figures). */
+  loss: LossImplementation;
   steps: number;
   ceTokensPerSecond: number;
   deceTokensPerSecond: number;
@@ -45,6 +48,8 @@ interface BackendFigures {
   decodeSeconds: number;
   decodeTokensPerSecond: number;
   decodeExamples: number;
+  /** The other implementation's step times, where the fused pass is the default. */
+  tensorLoss?: { ceStepMs: number; deceStepMs: number; ceOverFused: number; deceOverFused: number };
 }
 
 /** Real corpus lengths; the vocabulary is padded to the bench size with ids the data never uses. */
@@ -60,40 +65,17 @@ function benchData(): { examples: EncodedExample[]; vocab: Vocabulary } {
   return { examples, vocab };
 }
 
-function timeTraining(loss: LossKind, examples: EncodedExample[], steps: number, warmup: number): { tokensPerSecond: number; stepMs: number } {
-  const model = buildSeq2SeqModel(BENCH_MODEL, BENCH_VOCAB, 1);
-  const optimizer = new AdamW(model.variables, { beta1: 0.9, beta2: 0.98, epsilon: 1e-8, weightDecay: 0.01 });
-  const lossFn = createLoss({ kind: loss, ...DEFAULT_LOSS_PARAMETERS }, PAD_ID);
-  const plans = planBatches(examples, BATCH, createRng(3));
-  let tokens = 0;
-  let ms = 0;
-  try {
-    for (let i = 0; i < warmup + steps; i++) {
-      const plan = plans[i % plans.length];
-      if (!plan) break;
-      const batch = materializeBatch(examples, plan);
-      const started = performance.now();
-      const { value, grads } = tf.variableGrads(() => {
-        const states = model.decoderStates(batch.batch, { dropout: BENCH_MODEL.dropout, nextSeed: () => i });
-        const logits = model.logits(tf.gather(states, tf.tensor1d(batch.targetRows, 'int32')));
-        return lossFn.apply(logits, batch.targetIds, 1);
-      }, model.variables as tf.Variable[]);
-      value.dataSync();
-      const { clipped } = clipByGlobalNorm(model.variables.map((v) => grads[v.name] as tf.Tensor), 1);
-      optimizer.apply(clipped, 1e-3);
-      for (const g of clipped) g.dispose();
-      value.dispose();
-      batch.dispose();
-      if (i >= warmup) {
-        ms += performance.now() - started;
-        tokens += plan.tokens;
-      }
-    }
-  } finally {
-    optimizer.dispose();
-    model.dispose();
-  }
-  return { tokensPerSecond: (tokens / ms) * 1000, stepMs: ms / steps };
+function timeTraining(loss: LossKind, examples: EncodedExample[], steps: number, warmup: number, implementation?: LossImplementation): StepTiming {
+  return timeTrainingSteps({
+    model: BENCH_MODEL,
+    vocabSize: BENCH_VOCAB,
+    examples,
+    batchSize: BATCH,
+    loss,
+    steps,
+    warmup,
+    ...(implementation ? { implementation } : {}),
+  });
 }
 
 function timeDecoding(examples: EncodedExample[], count: number): { seconds: number; tokensPerSecond: number } {
@@ -134,11 +116,20 @@ async function benchBackend(backend: BackendName, examples: EncodedExample[], qu
   const dece2 = slow ? dece1 : timeTraining('dece', examples, steps, warmup);
   const ceStepMs = Math.min(ce1.stepMs, ce2.stepMs);
   const deceStepMs = Math.min(dece1.stepMs, dece2.stepMs);
+  const loss = lossImplementationFor(tf.getBackend());
+  let tensorLoss: BackendFigures['tensorLoss'];
+  if (loss === 'fused') {
+    process.stderr.write(`${backend}: timing ${steps} training steps per loss with the tensor-op losses…\n`);
+    const ceTensor = timeTraining('ce', examples, steps, warmup, 'tensor').stepMs;
+    const deceTensor = timeTraining('dece', examples, steps, warmup, 'tensor').stepMs;
+    tensorLoss = { ceStepMs: ceTensor, deceStepMs: deceTensor, ceOverFused: ceTensor / ceStepMs, deceOverFused: deceTensor / deceStepMs };
+  }
   const decodeCount = slow ? 10 : DECODE_EXAMPLES;
   process.stderr.write(`${backend}: decoding ${decodeCount} examples…\n`);
   const decode = timeDecoding(examples, decodeCount);
   return {
     backend,
+    loss,
     steps,
     ceTokensPerSecond: Math.max(ce1.tokensPerSecond, ce2.tokensPerSecond),
     deceTokensPerSecond: Math.max(dece1.tokensPerSecond, dece2.tokensPerSecond),
@@ -148,6 +139,7 @@ async function benchBackend(backend: BackendName, examples: EncodedExample[], qu
     decodeSeconds: decode.seconds,
     decodeTokensPerSecond: decode.tokensPerSecond,
     decodeExamples: decodeCount,
+    ...(tensorLoss ? { tensorLoss } : {}),
   };
 }
 
@@ -175,8 +167,14 @@ async function main(): Promise<number> {
     process.stdout.write(
       `${r.backend.padEnd(8)} train CE ${r.ceTokensPerSecond.toFixed(0).padStart(6)} tok/s (${r.ceStepMs.toFixed(0)} ms/step)  ` +
         `DeCE ${r.deceTokensPerSecond.toFixed(0).padStart(6)} tok/s (${r.deceStepMs.toFixed(0)} ms/step, ×${r.deceOverCe.toFixed(3)} of CE)  ` +
-        `decode ${r.decodeExamples} examples in ${r.decodeSeconds.toFixed(1)} s (${r.decodeTokensPerSecond.toFixed(0)} tok/s)\n`,
+        `decode ${r.decodeExamples} examples in ${r.decodeSeconds.toFixed(1)} s (${r.decodeTokensPerSecond.toFixed(0)} tok/s)  [${r.loss} loss]\n`,
     );
+    if (r.tensorLoss) {
+      process.stdout.write(
+        `${''.padEnd(8)} tensor-op loss instead: CE ${r.tensorLoss.ceStepMs.toFixed(0)} ms/step (×${r.tensorLoss.ceOverFused.toFixed(2)} of fused)  ` +
+          `DeCE ${r.tensorLoss.deceStepMs.toFixed(0)} ms/step (×${r.tensorLoss.deceOverFused.toFixed(2)} of fused)\n`,
+      );
+    }
   }
   if (values.json) {
     const temporary = `${values.json}.tmp-${String(process.pid)}`;

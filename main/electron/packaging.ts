@@ -15,6 +15,14 @@ interface Manifest {
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
 }
 
+/**
+ * Files of the native TensorFlow packages that must live outside the asar: the addon (lib/napi-v8/
+ * tfjs_binding.node, which Forge's auto-unpack-natives plugin unpacks anyway) finds libtensorflow through
+ * its rpath ($ORIGIN/../../deps/lib) or, on Windows, beside itself, and the dynamic loader cannot read
+ * from inside an asar. The addon uses N-API, so it needs no rebuild for Electron.
+ */
+export const NATIVE_TENSORFLOW_UNPACK = '**/node_modules/@tensorflow/{tfjs-node,tfjs-node-gpu}/{deps,lib}/**';
+
 /** Never shipped inside the app: the runtime itself. */
 const ELECTRON_PACKAGES = new Set(['electron', 'electron-nightly']);
 

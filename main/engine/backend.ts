@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { type LossImplementation, describeLossImplementation, lossImplementationFor } from './losses';
+import { diagnoseMissingGpu, explainNativeLoadFailure } from './native-diagnosis';
 import { registerWasmTrainingKernels } from './wasm-kernels';
 
 /**
@@ -12,6 +14,10 @@ import { registerWasmTrainingKernels } from './wasm-kernels';
  * - `cpu`:            @tensorflow/tfjs-backend-cpu (plain JavaScript; always available, slowest)
  *
  * The native packages are optional dependencies: they are loaded dynamically and only if installed.
+ * Both register the same tf backend name, 'tensorflow', and each brings its own libtensorflow (same
+ * soname), so one process loads at most one of them: the GPU package when it is installed (its
+ * libtensorflow also runs on the CPU when no GPU is visible, and then serves the `tensorflow` choice),
+ * else the CPU package.
  */
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -31,10 +37,28 @@ export interface BackendChoice {
   /** tf.getBackend() once the choice is active. */
   tfBackend: string;
   attempts: BackendAttempt[];
+  /** How the losses run on this backend (main/engine/losses.ts). */
+  loss: LossImplementation;
+  /** Which package's native library serves a native choice (the GPU package's also runs on the CPU). */
+  nativePackage?: string;
+}
+
+export type NativeBackendName = 'tensorflow-gpu' | 'tensorflow';
+
+export interface BackendSelectionOptions {
+  /** Module specifiers of the native packages; tests put fake modules here. */
+  nativePackages?: Partial<Record<NativeBackendName, string>>;
 }
 
 export class BackendUnavailableError extends Error {
   override name = 'BackendUnavailableError';
+  constructor(
+    message: string,
+    /** Every backend tried, with its reason. */
+    readonly attempts: readonly BackendAttempt[] = [],
+  ) {
+    super(message);
+  }
 }
 
 /** Runtime guard for user input (CLI flags, config files). */
@@ -46,14 +70,24 @@ export function parseBackendName(s: string): BackendName | 'auto' {
   throw new Error(`Unknown backend "${s}": expected one of auto, ${BACKEND_NAMES.join(', ')}.`);
 }
 
-const NATIVE_PACKAGES = {
+export const NATIVE_PACKAGES: Readonly<Record<NativeBackendName, string>> = Object.freeze({
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
   tensorflow: '@tensorflow/tfjs-node',
-} as const;
+});
 
 const WASM_PACKAGE = '@tensorflow/tfjs-backend-wasm';
 
 const require = createRequire(import.meta.url);
+
+/** Whether a package (or module path) resolves from here. */
+export function isInstalled(spec: string): boolean {
+  try {
+    require.resolve(spec);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** A failed attempt: `reason` is a single line. */
 class AttemptFailure extends Error {}
@@ -88,13 +122,18 @@ function withTfWarningsMuted<T>(fn: () => T): T {
 
 /** A tiny op whose result we know: the backend must actually compute, not just register. */
 function smokeTest(): void {
-  const values = withTfWarningsMuted(() =>
-    tf.tidy(() => {
-      const a = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
-      const b = tf.tensor2d([1, 0, -1, 2, 0.5, 1], [3, 2]);
-      return Array.from(tf.add(tf.matMul(a, b), tf.scalar(1)).dataSync());
-    }),
-  );
+  let values: number[];
+  try {
+    values = withTfWarningsMuted(() =>
+      tf.tidy(() => {
+        const a = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+        const b = tf.tensor2d([1, 0, -1, 2, 0.5, 1], [3, 2]);
+        return Array.from(tf.add(tf.matMul(a, b), tf.scalar(1)).dataSync());
+      }),
+    );
+  } catch (error) {
+    throw new AttemptFailure(`smoke test failed: ${firstLine(error)}`);
+  }
   const reference = [
     1 * 1 + 2 * -1 + 3 * 0.5 + 1,
     1 * 0 + 2 * 2 + 3 * 1 + 1,
@@ -116,12 +155,25 @@ async function activate(tfBackend: string): Promise<void> {
   await tf.ready();
 }
 
-async function loadNative(name: 'tensorflow-gpu' | 'tensorflow'): Promise<string> {
-  const spec = NATIVE_PACKAGES[name];
+/** What a native package's tf backend tells about itself (tfjs-node's NodeJSKernelBackend). */
+interface NativeBackendInstance {
+  isUsingGpuDevice?: unknown;
+}
+
+/** The native package whose import registered the 'tensorflow' backend in this process, if any. */
+let nativeLoadedFrom: string | null = null;
+
+function tensorflowRegistered(): boolean {
+  return (tf.findBackendFactory('tensorflow') as unknown) != null;
+}
+
+async function importNative(spec: string): Promise<void> {
   try {
     require.resolve(spec);
   } catch (error) {
-    if (isModuleNotFound(error, spec)) throw new AttemptFailure(`package ${spec} is not installed`);
+    if (isModuleNotFound(error, spec)) {
+      throw new AttemptFailure(`package ${spec} is not installed (an optional dependency: npm skips it where its libtensorflow download fails)`);
+    }
     throw new AttemptFailure(`package ${spec} cannot be resolved: ${firstLine(error)}`);
   }
   try {
@@ -129,13 +181,34 @@ async function loadNative(name: 'tensorflow-gpu' | 'tensorflow'): Promise<string
     const specifier: string = spec;
     await (import(specifier) as Promise<unknown>);
   } catch (error) {
-    throw new AttemptFailure(`package ${spec} failed to load: ${firstLine(error)}`);
+    throw new AttemptFailure(`package ${spec} failed to load: ${explainNativeLoadFailure(firstLine(error))}`);
   }
-  // Both native packages register the tf backend 'tensorflow'.
-  if ((tf.findBackendFactory('tensorflow') as unknown) == null) {
-    throw new AttemptFailure(`package ${spec} loaded but registered no 'tensorflow' backend`);
+  if (!tensorflowRegistered()) throw new AttemptFailure(`package ${spec} loaded but registered no 'tensorflow' backend`);
+  nativeLoadedFrom = spec;
+}
+
+/** A native package that failed its smoke test leaves no 'tensorflow' registration behind for the next attempt. */
+function forgetNative(): void {
+  if (nativeLoadedFrom === null) return;
+  // Removing the active backend leaves none active; the next attempt activates its own.
+  tf.removeBackend('tensorflow');
+  nativeLoadedFrom = null;
+}
+
+async function loadNative(name: NativeBackendName, packages: Readonly<Record<NativeBackendName, string>>): Promise<string> {
+  const spec = packages[name];
+  if (nativeLoadedFrom === null) {
+    await importNative(spec);
+  } else if (name === 'tensorflow-gpu' && nativeLoadedFrom !== spec) {
+    // The CPU addon is in this process already: a second libtensorflow with the same soname cannot load beside it.
+    // (A 'tensorflow' request is served by whichever native package is loaded: the GPU build runs on the CPU too.)
+    throw new AttemptFailure(`package ${nativeLoadedFrom} is already loaded in this process; ${spec} cannot load beside it (start a new process with --backend ${name})`);
   }
   await activate('tensorflow');
+  if (name === 'tensorflow-gpu') {
+    const instance = tf.backend() as unknown as NativeBackendInstance;
+    if (instance.isUsingGpuDevice !== true) throw new AttemptFailure(`no GPU visible to TensorFlow: ${diagnoseMissingGpu()}`);
+  }
   return 'tensorflow';
 }
 
@@ -167,11 +240,11 @@ async function loadCpu(): Promise<string> {
   return 'cpu';
 }
 
-async function tryBackend(name: BackendName): Promise<string> {
+async function tryBackend(name: BackendName, packages: Readonly<Record<NativeBackendName, string>>): Promise<string> {
   switch (name) {
     case 'tensorflow-gpu':
     case 'tensorflow':
-      return loadNative(name);
+      return loadNative(name, packages);
     case 'wasm':
       return loadWasm();
     case 'cpu':
@@ -179,31 +252,44 @@ async function tryBackend(name: BackendName): Promise<string> {
   }
 }
 
-async function attempt(name: BackendName): Promise<{ attempt: BackendAttempt; tfBackend?: string }> {
+async function attempt(name: BackendName, packages: Readonly<Record<NativeBackendName, string>>): Promise<{ attempt: BackendAttempt; tfBackend?: string }> {
   try {
-    const tfBackend = await tryBackend(name);
-    smokeTest();
+    const tfBackend = await tryBackend(name, packages);
+    try {
+      smokeTest();
+    } catch (error) {
+      if (tfBackend === 'tensorflow') forgetNative();
+      throw error;
+    }
     return { attempt: { name, ok: true }, tfBackend };
   } catch (error) {
     return { attempt: { name, ok: false, reason: error instanceof AttemptFailure ? error.message : firstLine(error) } };
   }
 }
 
-async function choose(request: BackendName | 'auto'): Promise<BackendChoice> {
+/**
+ * Tries the requested backend ('auto': each in preference order) without the per-process cache, and
+ * activates the first that works. The doctor probes every backend this way; training uses selectBackend.
+ */
+export async function chooseBackend(request: BackendName | 'auto', options: BackendSelectionOptions = {}): Promise<BackendChoice> {
+  const packages = { ...NATIVE_PACKAGES, ...options.nativePackages };
   const attempts: BackendAttempt[] = [];
-  const candidates = request === 'auto' ? BACKEND_NAMES : [request];
+  const checked = parseBackendName(request);
+  const candidates = checked === 'auto' ? BACKEND_NAMES : [checked];
   for (const name of candidates) {
-    const result = await attempt(name);
+    const result = await attempt(name, packages);
     attempts.push(result.attempt);
     if (result.attempt.ok && result.tfBackend !== undefined) {
-      return { name, tfBackend: tf.getBackend(), attempts };
+      const tfBackend = tf.getBackend();
+      const native = result.tfBackend === 'tensorflow' && nativeLoadedFrom !== null ? { nativePackage: nativeLoadedFrom } : {};
+      return { name, tfBackend, attempts, loss: lossImplementationFor(tfBackend), ...native };
     }
   }
   if (request === 'auto') {
-    throw new BackendUnavailableError(`No compute backend is available: ${attempts.map((a) => `${a.name}: ${a.reason ?? 'failed'}`).join('; ')}`);
+    throw new BackendUnavailableError(`No compute backend is available: ${attempts.map((a) => `${a.name}: ${a.reason ?? 'failed'}`).join('; ')}`, attempts);
   }
   const reason = attempts[0]?.reason ?? 'failed';
-  throw new BackendUnavailableError(`Backend '${request}' is unavailable: ${reason}`);
+  throw new BackendUnavailableError(`Backend '${request}' is unavailable: ${reason}`, attempts);
 }
 
 const cache = new Map<BackendName | 'auto', Promise<BackendChoice>>();
@@ -217,7 +303,7 @@ export async function selectBackend(request: BackendName | 'auto'): Promise<Back
   const checked = parseBackendName(request);
   let pending = cache.get(checked);
   if (pending === undefined) {
-    pending = choose(checked);
+    pending = chooseBackend(checked);
     cache.set(checked, pending);
     pending.catch(() => {
       // Failed selections are not cached: a later call may succeed (e.g. after installing a package).
@@ -229,12 +315,12 @@ export async function selectBackend(request: BackendName | 'auto'): Promise<Back
   return choice;
 }
 
-/** One line per attempt, for the CLI. */
+/** One line per attempt, then the loss implementation: the run's backend report. */
 export function describeBackendChoice(choice: BackendChoice): string {
-  return choice.attempts
-    .map((a) => {
-      const status = a.ok ? (a.name === choice.name ? `selected (tf backend '${choice.tfBackend}')` : 'available') : `skipped: ${a.reason ?? 'unavailable'}`;
-      return `${a.name}: ${status}`;
-    })
-    .join('\n');
+  const lines = choice.attempts.map((a) => {
+    const via = choice.nativePackage !== undefined ? `, ${choice.nativePackage}` : '';
+    const status = a.ok ? (a.name === choice.name ? `selected (tf backend '${choice.tfBackend}'${via})` : 'available') : `skipped: ${a.reason ?? 'unavailable'}`;
+    return `${a.name}: ${status}`;
+  });
+  return [...lines, `loss: ${describeLossImplementation(choice.loss)}`].join('\n');
 }

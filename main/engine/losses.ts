@@ -4,17 +4,49 @@ import type { LossConfig, LossKind } from '../../common/run-config';
 /**
  * Token-level classification losses: logits [N, V], targets [N], an ignore id and the epoch.
  *
- * Every loss here is a function of the softmax p of each row, so each is one fused op: the backend
- * computes the softmax (fast on every backend), and one pass over p in float64 gives both the loss
- * and its exact gradient with respect to the logits. That keeps DeCE as cheap as CE — no dense
- * [N, V] smoothed targets, no chain of elementwise kernels for autodiff to walk back through.
+ * Each loss has two implementations that agree to float32 precision:
+ *
+ * - `fused`: every loss is a function of the softmax p of each row, so the backend computes the
+ *   softmax and one pass over p in float64, in JavaScript, gives both the loss and its exact gradient
+ *   with respect to the logits — no dense [N, V] smoothed targets, no chain of elementwise kernels for
+ *   autodiff to walk back through. The [N, V] softmax is copied to JavaScript every step: free on wasm
+ *   and cpu, whose tensors already live in JavaScript memory, and the fastest choice there (`npm run bench`).
+ * - `tensor`: the same formulas as tensor ops, differentiated by tfjs' autodiff; nothing of size [N, V]
+ *   leaves the device. For native TensorFlow (CPU or GPU), where a device→host copy of the softmax and a
+ *   single-threaded loop per step would leave the device waiting.
+ *
+ * `lossImplementationFor` picks one per backend; `createLoss` uses the active backend's choice by default.
  */
 
 /** Probabilities are clamped to [PROB_FLOOR, 1] before mixing, as in the DeCE reference; clamped entries get no gradient. */
 export const PROB_FLOOR = 1e-7;
 
+export type LossImplementation = 'fused' | 'tensor';
+
+/** Forces one implementation on every backend (comparisons, diagnosis); unset, each backend gets its fastest. */
+export const LOSS_IMPLEMENTATION_ENV = 'DECE_LOSS_IMPLEMENTATION';
+
+/**
+ * Which implementation runs on a tf backend: fused where tensors already live in JavaScript memory (wasm,
+ * cpu — measured fastest there), tensor ops elsewhere (native TensorFlow, GPU), unless the environment forces one.
+ */
+export function lossImplementationFor(tfBackend: string, env: NodeJS.ProcessEnv = process.env): LossImplementation {
+  const forced = env[LOSS_IMPLEMENTATION_ENV];
+  if (forced === 'fused' || forced === 'tensor') return forced;
+  if (forced !== undefined && forced !== '') throw new Error(`${LOSS_IMPLEMENTATION_ENV} must be 'fused' or 'tensor', got '${forced}'`);
+  return tfBackend === 'wasm' || tfBackend === 'cpu' ? 'fused' : 'tensor';
+}
+
+/** One line for a backend report. */
+export function describeLossImplementation(implementation: LossImplementation): string {
+  return implementation === 'fused'
+    ? 'fused pass in JavaScript (the softmax is read back once per step; fastest where tensors live in JavaScript memory)'
+    : 'tensor ops on the device (no per-step copy of the [rows, vocabulary] softmax to JavaScript)';
+}
+
 export interface TokenLoss {
   readonly kind: LossKind;
+  readonly implementation: LossImplementation;
   /**
    * Mean loss over the rows (see each loss for how ignored rows count), differentiable with respect to `logits`.
    * `epoch` is counted from 1.
@@ -38,10 +70,18 @@ interface FusedLossSpec {
   meanOverAllRows: boolean;
 }
 
+function checkTargetCount(targets: Int32Array, rows: number): void {
+  if (targets.length !== rows) throw new Error(`loss: ${targets.length} targets for ${rows} rows of logits`);
+}
+
+function checkTarget(t: number, vocab: number): void {
+  if (t < 0 || t >= vocab) throw new Error(`loss: target ${t} outside the vocabulary [0, ${vocab})`);
+}
+
 function fusedLoss(spec: FusedLossSpec, ignoreId: number | null): TokenLoss {
   const forward = (logits: tf.Tensor2D, targets: Int32Array, epoch: number, withGrad: boolean) => {
     const [rows, vocab] = logits.shape;
-    if (targets.length !== rows) throw new Error(`loss: ${targets.length} targets for ${rows} rows of logits`);
+    checkTargetCount(targets, rows);
     const probs = tf.tidy(() => tf.softmax(logits));
     const p = probs.dataSync() as Float32Array;
     probs.dispose();
@@ -56,7 +96,7 @@ function fusedLoss(spec: FusedLossSpec, ignoreId: number | null): TokenLoss {
         perRow[i] = Number.NaN;
         continue;
       }
-      if (t < 0 || t >= vocab) throw new Error(`loss: target ${t} outside the vocabulary [0, ${vocab})`);
+      checkTarget(t, vocab);
       const value = row(p, i * vocab, vocab, t, grad);
       perRow[i] = value;
       sum += value;
@@ -68,6 +108,7 @@ function fusedLoss(spec: FusedLossSpec, ignoreId: number | null): TokenLoss {
 
   return {
     kind: spec.kind,
+    implementation: 'fused',
     apply(logits, targets, epoch, onRowLosses) {
       const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
         const x = args[0] as tf.Tensor2D;
@@ -210,37 +251,149 @@ export function deceAlpha(alphaBase: number, epoch: number): number {
   return Math.pow(alphaBase, epoch);
 }
 
-/** Builds the loss a run config names. `ignoreId` is usually the padding id (or null when no row is ignored). */
-export function createLoss(config: LossConfig, ignoreId: number | null): TokenLoss {
+/**
+ * The tensor-op form of one loss: per-row losses [N] from the rows' log-softmax, softmax and one-hot
+ * targets (all [N, V], on the device). Autodiff supplies the gradient; `tf.clipByValue` passes none to
+ * clamped entries, as the reference does.
+ */
+type RowLossOps = (logProbs: tf.Tensor2D, probs: tf.Tensor2D, oneHot: tf.Tensor2D) => tf.Tensor1D;
+
+interface TensorLossSpec {
+  kind: LossKind;
+  row(epoch: number, vocab: number): RowLossOps;
+  meanOverAllRows: boolean;
+}
+
+function tensorLoss(spec: TensorLossSpec, ignoreId: number | null): TokenLoss {
+  /** Ignored rows get target 0 (any valid class) and weight 0; only [N] numbers cross to the device. */
+  const forward = (logits: tf.Tensor2D, targets: Int32Array, epoch: number) => {
+    const [rows, vocab] = logits.shape;
+    checkTargetCount(targets, rows);
+    const classes = new Int32Array(rows);
+    const weights = new Float32Array(rows);
+    let counted = 0;
+    for (let i = 0; i < rows; i++) {
+      const t = targets[i] ?? -1;
+      if (ignoreId !== null && t === ignoreId) continue;
+      checkTarget(t, vocab);
+      classes[i] = t;
+      weights[i] = 1;
+      counted++;
+    }
+    const logProbs = tf.logSoftmax(logits);
+    const oneHot = tf.cast(tf.oneHot(tf.tensor1d(classes, 'int32'), vocab), 'float32') as tf.Tensor2D;
+    const perRow = tf.mul<tf.Tensor1D>(spec.row(epoch, vocab)(logProbs, tf.exp(logProbs), oneHot), tf.tensor1d(weights));
+    return { perRow, weights, denominator: spec.meanOverAllRows ? rows : counted };
+  };
+  /** The [N] per-row values, ignored rows NaN (as the fused pass reports them). */
+  const readRows = (perRow: tf.Tensor1D, weights: Float32Array): Float64Array => {
+    const values = Float64Array.from(perRow.dataSync());
+    for (let i = 0; i < values.length; i++) if (weights[i] === 0) values[i] = Number.NaN;
+    return values;
+  };
+  return {
+    kind: spec.kind,
+    implementation: 'tensor',
+    apply(logits, targets, epoch, onRowLosses) {
+      return tf.tidy(() => {
+        const { perRow, weights, denominator } = forward(logits, targets, epoch);
+        if (onRowLosses) onRowLosses(readRows(perRow, weights));
+        return denominator === 0 ? tf.mul(tf.sum(perRow), 0) : tf.div(tf.sum(perRow), denominator);
+      });
+    },
+    rowLosses(logits, targets, epoch) {
+      const { perRow, weights } = tf.tidy(() => forward(logits, targets, epoch));
+      try {
+        return readRows(perRow, weights);
+      } finally {
+        perRow.dispose();
+      }
+    },
+  };
+}
+
+/** Σ_k of a [N, V] tensor's rows. */
+const sumRows = (x: tf.Tensor2D): tf.Tensor1D => tf.sum(x, 1);
+
+/** −log p_t. */
+const crossEntropyOps: RowLossOps = (logProbs, _probs, oneHot) => tf.neg(sumRows(tf.mul(oneHot, logProbs)));
+
+/** DeCE, as in `deceRow`: −Σ_k y'_k·log(α·clamp(p_k) + (1−α)·y'_k), with y' the label-smoothed one-hot. */
+function deceOps(alpha: number, smoothing: number, vocab: number): RowLossOps {
+  const wrong = vocab > 1 ? smoothing / (vocab - 1) : 0;
+  const right = 1 - smoothing;
+  return (_logProbs, probs, oneHot) => {
+    const smoothed = tf.add(tf.mul(oneHot, right - wrong), wrong);
+    const mixed = tf.add(tf.mul(tf.clipByValue(probs, PROB_FLOOR, 1), alpha), tf.mul(smoothed, 1 - alpha));
+    return tf.neg(sumRows(tf.mul(smoothed, tf.log(mixed))));
+  };
+}
+
+/** GCE, as in `gceRow`: (1 − p_t^q)/q, with p_t^q = exp(q·log p_t). */
+function gceOps(q: number): RowLossOps {
+  return (logProbs, _probs, oneHot) => tf.div<tf.Tensor1D>(tf.sub(1, tf.exp(tf.mul(sumRows(tf.mul(oneHot, logProbs)), q))), q);
+}
+
+/** In-trust loss, as in `intrustRow`: a·CE − b·Σ_k clamp(p_k)·log(δ·clamp(p_k) + (1−δ)·y_k). */
+function intrustOps(a: number, b: number, delta: number): RowLossOps {
+  return (logProbs, probs, oneHot) => {
+    const clamped = tf.clipByValue(probs, PROB_FLOOR, 1);
+    const dce = tf.neg(sumRows(tf.mul(clamped, tf.log(tf.add(tf.mul(clamped, delta), tf.mul(oneHot, 1 - delta))))));
+    return tf.add(tf.mul(crossEntropyOps(logProbs, probs, oneHot), a), tf.mul(dce, b));
+  };
+}
+
+/** Both implementations of one loss, and how its mean counts ignored rows. */
+interface LossDefinition {
+  kind: LossKind;
+  meanOverAllRows: boolean;
+  fused: (epoch: number, vocab: number) => RowLoss;
+  tensor: (epoch: number, vocab: number) => RowLossOps;
+}
+
+function defineLoss(config: LossConfig): LossDefinition {
   switch (config.kind) {
     case 'ce':
-      return fusedLoss({ kind: 'ce', meanOverAllRows: false, row: () => crossEntropyRow }, ignoreId);
-    case 'dece':
-      return fusedLoss(
-        {
-          kind: 'dece',
-          meanOverAllRows: true,
-          row: (epoch, vocab) => deceRow(deceAlpha(config.alphaBase, epoch), config.labelSmoothing, vocab),
-        },
-        ignoreId,
-      );
+      return { kind: 'ce', meanOverAllRows: false, fused: () => crossEntropyRow, tensor: () => crossEntropyOps };
+    case 'dece': {
+      const alpha = (epoch: number) => deceAlpha(config.alphaBase, epoch);
+      return {
+        kind: 'dece',
+        meanOverAllRows: true,
+        fused: (epoch, vocab) => deceRow(alpha(epoch), config.labelSmoothing, vocab),
+        tensor: (epoch, vocab) => deceOps(alpha(epoch), config.labelSmoothing, vocab),
+      };
+    }
     case 'ls':
-      return fusedLoss(
-        { kind: 'ls', meanOverAllRows: false, row: (_epoch, vocab) => deceRow(1, config.labelSmoothing, vocab) },
-        ignoreId,
-      );
+      return {
+        kind: 'ls',
+        meanOverAllRows: false,
+        fused: (_epoch, vocab) => deceRow(1, config.labelSmoothing, vocab),
+        tensor: (_epoch, vocab) => deceOps(1, config.labelSmoothing, vocab),
+      };
     case 'gce':
-      return fusedLoss({ kind: 'gce', meanOverAllRows: false, row: () => gceRow(config.gceQ) }, ignoreId);
-    case 'intrust':
-      return fusedLoss(
-        {
-          kind: 'intrust',
-          meanOverAllRows: false,
-          row: () => intrustRow(config.intrustA, config.intrustB, config.intrustDelta),
-        },
-        ignoreId,
-      );
+      return { kind: 'gce', meanOverAllRows: false, fused: () => gceRow(config.gceQ), tensor: () => gceOps(config.gceQ) };
+    case 'intrust': {
+      const { intrustA: a, intrustB: b, intrustDelta: delta } = config;
+      return { kind: 'intrust', meanOverAllRows: false, fused: () => intrustRow(a, b, delta), tensor: () => intrustOps(a, b, delta) };
+    }
   }
+}
+
+/**
+ * Builds the loss a run config names. `ignoreId` is usually the padding id (or null when no row is ignored).
+ * Without `implementation`, the active tf backend decides (`lossImplementationFor`).
+ */
+export function createLoss(
+  config: LossConfig,
+  ignoreId: number | null,
+  implementation: LossImplementation = lossImplementationFor(tf.getBackend()),
+): TokenLoss {
+  const definition = defineLoss(config);
+  const { kind, meanOverAllRows } = definition;
+  return implementation === 'fused'
+    ? fusedLoss({ kind, meanOverAllRows, row: definition.fused }, ignoreId)
+    : tensorLoss({ kind, meanOverAllRows, row: definition.tensor }, ignoreId);
 }
 
 export const DEFAULT_LOSS_PARAMETERS: Omit<LossConfig, 'kind'> = {

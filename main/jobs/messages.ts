@@ -59,3 +59,6 @@ export interface WorkerInput {
 
 /** What the parent posts to a worker: the answer to its 'decide' question (null: train on). */
 export type ParentMessage = { type: 'decision'; jobId: string; epoch: number; decision: StopDecision | null };
+
+/** To a job running as a child process (the fallback when a native addon cannot run in worker threads). */
+export type ProcessJobMessage = { type: 'start'; request: JobRequest } | { type: 'cancel' } | ParentMessage;

@@ -8,29 +8,42 @@ import { TrainingCancelledError, pretrain, trainRun } from '../engine/train';
 import { runProductionJob } from '../production/jobs';
 import type { EpochMetrics } from '../../common/run-config';
 import type { StopDecision } from '../engine/stopping';
-import type { ParentMessage, WorkerInput, WorkerMessage } from './messages';
+import type { ParentMessage, ProcessJobMessage, WorkerInput, WorkerMessage } from './messages';
+
+type ParentListener = (message: ParentMessage) => void;
+
+interface ParentLink {
+  post(message: WorkerMessage): void;
+  /** Subscribes to the parent's answers; returns the unsubscribe. */
+  listen(listener: ParentListener): () => void;
+}
 
 /** Asks the parent whether to stop after the newest epoch and waits for its answer. */
-function askParent(jobId: string, post: (message: WorkerMessage) => void): (epochs: readonly EpochMetrics[]) => Promise<StopDecision | null> {
+function askParent(jobId: string, link: ParentLink): (epochs: readonly EpochMetrics[]) => Promise<StopDecision | null> {
   return (epochs) =>
     new Promise((resolve) => {
       const epoch = epochs.at(-1)?.epoch ?? 0;
-      const listen = (message: ParentMessage) => {
+      const unsubscribe = link.listen((message) => {
         if (message.jobId !== jobId || message.epoch !== epoch) return;
-        parentPort?.off('message', listen);
+        unsubscribe();
         resolve(message.decision);
-      };
-      parentPort?.on('message', listen);
-      post({ type: 'decide', jobId, epochs: [...epochs] });
+      });
+      link.post({ type: 'decide', jobId, epochs: [...epochs] });
     });
 }
 
-/** One training job per worker thread: the main thread stays free for the UI and other jobs. */
-async function main(input: WorkerInput): Promise<void> {
+/**
+ * One training job per worker thread: the main thread stays free for the UI and other jobs. Where a native
+ * addon cannot run in worker threads, the same file runs as a child process per job (run-worker.ts): the
+ * request then arrives as the first IPC message, and a 'cancel' message sets the flag.
+ */
+async function main(input: WorkerInput, link: ParentLink): Promise<void> {
+  const post = (message: WorkerMessage) => {
+    link.post(message);
+  };
   const { request } = input;
   const cancelled = new Int32Array(input.cancelFlag);
   const shouldStop = () => Atomics.load(cancelled, 0) === 1;
-  const post = (message: WorkerMessage) => parentPort?.postMessage(message);
   const jobId = request.jobId;
   try {
     const choice = await selectBackend(request.config.backend);
@@ -38,7 +51,9 @@ async function main(input: WorkerInput): Promise<void> {
     const { poisoned } = await loadPoisonedData(request.config, request.dataCacheDir ?? null);
     const { data, summary } = encodeData(request.config, poisoned);
     post({ type: 'data', jobId, summary });
-    const onEvent = (event: Parameters<NonNullable<Parameters<typeof trainRun>[0]['onEvent']>>[0]) => post({ type: 'event', jobId, event });
+    const onEvent = (event: Parameters<NonNullable<Parameters<typeof trainRun>[0]['onEvent']>>[0]) => {
+      post({ type: 'event', jobId, event });
+    };
     if (request.kind === 'defend') {
       const result = await evaluateDefense(request.defense, {
         config: request.config,
@@ -63,7 +78,7 @@ async function main(input: WorkerInput): Promise<void> {
         ...(request.initialWeightsFile ? { initialWeightsFile: request.initialWeightsFile } : {}),
         ...(request.checkpointDir ? { checkpointDir: request.checkpointDir } : {}),
         ...(request.resume ? { resume: true } : {}),
-        ...(request.parentDecidesStop ? { decideAfterEpoch: askParent(jobId, post) } : {}),
+        ...(request.parentDecidesStop ? { decideAfterEpoch: askParent(jobId, link) } : {}),
       });
       post({ type: 'done', jobId, result });
     }
@@ -73,4 +88,40 @@ async function main(input: WorkerInput): Promise<void> {
   }
 }
 
-void main(workerData as WorkerInput);
+if (parentPort) {
+  const port = parentPort;
+  void main(workerData as WorkerInput, {
+    post: (message) => {
+      port.postMessage(message);
+    },
+    listen: (listener) => {
+      port.on('message', listener);
+      return () => port.off('message', listener);
+    },
+  });
+} else {
+  const cancelFlag = new SharedArrayBuffer(4);
+  const listeners = new Set<ParentListener>();
+  process.on('message', (message: ProcessJobMessage) => {
+    if (message.type === 'cancel') {
+      Atomics.store(new Int32Array(cancelFlag), 0, 1);
+      return;
+    }
+    if (message.type === 'decision') {
+      for (const listener of listeners) listener(message);
+      return;
+    }
+    const link: ParentLink = {
+      post: (reply) => {
+        process.send?.(reply);
+      },
+      listen: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
+    void main({ request: message.request, cancelFlag }, link).finally(() => {
+      process.disconnect();
+    });
+  });
+}

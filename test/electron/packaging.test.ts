@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ForgeConfig } from '@electron-forge/shared-types';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createPackagerIgnore, productionPackageDirs } from '../../main/electron/packaging';
+import { NATIVE_TENSORFLOW_UNPACK, createPackagerIgnore, productionPackageDirs } from '../../main/electron/packaging';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const require = createRequire(import.meta.url);
@@ -56,7 +56,7 @@ describe('package.json for Electron', () => {
 describe('forge.config.ts', () => {
   it('builds main, the training worker and the preload, flips the fuses and unpacks natives', async () => {
     const config = await loadForgeConfig();
-    expect(config.packagerConfig).toMatchObject({ asar: true, prune: false });
+    expect(config.packagerConfig).toMatchObject({ asar: { unpack: NATIVE_TENSORFLOW_UNPACK }, prune: false });
     expect(config.rebuildConfig).toEqual({ onlyModules: ['better-sqlite3'] });
     const ignore = config.packagerConfig?.ignore as (file: string) => boolean;
     // Resolved against this project (forge.config.ts's own folder, as Forge loads it).
@@ -85,6 +85,27 @@ describe('forge.config.ts', () => {
 
     const makers = (config.makers ?? []) as unknown as { name: string }[];
     expect(makers.map((m) => m.name).sort()).toEqual(['deb', 'squirrel', 'zip']);
+  });
+
+  it('unpacks the native TensorFlow addon and its shared libraries from the asar, besides every .node file', async () => {
+    const config = await loadForgeConfig();
+    const { AutoUnpackNativesPlugin } = require('@electron-forge/plugin-auto-unpack-natives') as typeof import('@electron-forge/plugin-auto-unpack-natives');
+    const plugin = new AutoUnpackNativesPlugin({}) as unknown as { resolveForgeConfig: (c: ForgeConfig) => Promise<ForgeConfig> };
+    const resolved = await plugin.resolveForgeConfig(structuredClone({ packagerConfig: { asar: config.packagerConfig?.asar } }));
+    const unpack = (resolved.packagerConfig?.asar as { unpack: string }).unpack;
+    // The matcher @electron/asar applies to each file it packs.
+    const asarRequire = createRequire(require.resolve('@electron/asar'));
+    const minimatch = asarRequire('minimatch') as (file: string, pattern: string, options: { matchBase: boolean }) => boolean;
+    const unpacked = (file: string) => minimatch(`/tmp/staging/resources/app/${file}`, unpack, { matchBase: true });
+    for (const pkg of ['tfjs-node', 'tfjs-node-gpu']) {
+      expect(unpacked(`node_modules/@tensorflow/${pkg}/lib/napi-v8/tfjs_binding.node`)).toBe(true);
+      expect(unpacked(`node_modules/@tensorflow/${pkg}/deps/lib/libtensorflow.so.2`)).toBe(true);
+      expect(unpacked(`node_modules/@tensorflow/${pkg}/deps/lib/libtensorflow_framework.so.2.9.1`)).toBe(true);
+      expect(unpacked(`node_modules/@tensorflow/${pkg}/lib/napi-v8/tensorflow.dll`)).toBe(true);
+      expect(unpacked(`node_modules/@tensorflow/${pkg}/dist/index.js`)).toBe(false);
+    }
+    expect(unpacked('node_modules/better-sqlite3/build/Release/better_sqlite3.node')).toBe(true);
+    expect(unpacked('node_modules/@tensorflow/tfjs-core/dist/index.js')).toBe(false);
   });
 
   it('shows Forge the optional electron as a devDependency, and only Forge', async () => {

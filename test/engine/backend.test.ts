@@ -8,23 +8,15 @@ import {
   type BackendChoice,
   BackendUnavailableError,
   describeBackendChoice,
+  isInstalled,
   parseBackendName,
   selectBackend,
 } from '../../main/engine/backend';
 
 const require = createRequire(import.meta.url);
 
-function installed(spec: string): boolean {
-  try {
-    require.resolve(spec);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 // This machine has neither native package (their binaries cannot be downloaded here).
-const nativeInstalled = installed('@tensorflow/tfjs-node') || installed('@tensorflow/tfjs-node-gpu');
+const nativeInstalled = isInstalled('@tensorflow/tfjs-node') || isInstalled('@tensorflow/tfjs-node-gpu');
 
 let tensorsBefore = 0;
 beforeEach(() => {
@@ -83,8 +75,9 @@ describe.skipIf(nativeInstalled)('selectBackend on this machine (no native Tenso
       ['tensorflow', false],
       ['wasm', true],
     ]);
-    expect(auto.attempts[0]?.reason).toBe('package @tensorflow/tfjs-node-gpu is not installed');
-    expect(auto.attempts[1]?.reason).toBe('package @tensorflow/tfjs-node is not installed');
+    expect(auto.attempts[0]?.reason).toBe('package @tensorflow/tfjs-node-gpu is not installed (an optional dependency: npm skips it where its libtensorflow download fails)');
+    expect(auto.attempts[1]?.reason).toBe('package @tensorflow/tfjs-node is not installed (an optional dependency: npm skips it where its libtensorflow download fails)');
+    expect(auto.loss).toBe('fused');
     expect(auto.attempts[2]?.reason).toBeUndefined();
     // The SIMD build, from the package's dist folder in node_modules.
     const wasmFiles = (readFileSync?.mock.calls ?? []).map((call) => String(call[0])).filter((file) => file.endsWith('.wasm'));
@@ -95,12 +88,13 @@ describe.skipIf(nativeInstalled)('selectBackend on this machine (no native Tenso
     expect(tf.getKernel(tf.UnsortedSegmentSum, 'wasm') as tf.KernelConfig | undefined).toBeDefined();
   });
 
-  it('describes the choice one line per attempt', () => {
+  it('describes the choice one line per attempt, then the loss implementation', () => {
     const lines = describeBackendChoice(auto).split('\n');
-    expect(lines).toHaveLength(3);
-    expect(lines[0]).toBe('tensorflow-gpu: skipped: package @tensorflow/tfjs-node-gpu is not installed');
-    expect(lines[1]).toBe('tensorflow: skipped: package @tensorflow/tfjs-node is not installed');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toBe('tensorflow-gpu: skipped: package @tensorflow/tfjs-node-gpu is not installed (an optional dependency: npm skips it where its libtensorflow download fails)');
+    expect(lines[1]).toBe('tensorflow: skipped: package @tensorflow/tfjs-node is not installed (an optional dependency: npm skips it where its libtensorflow download fails)');
     expect(lines[2]).toMatch(/^wasm: selected/);
+    expect(lines[3]).toMatch(/^loss: fused pass in JavaScript/);
   });
 
   it('is idempotent: the same request returns the cached choice', async () => {
@@ -118,7 +112,7 @@ describe.skipIf(nativeInstalled)('selectBackend on this machine (no native Tenso
       );
       expect(error).toBeInstanceOf(BackendUnavailableError);
       const message = error instanceof Error ? error.message : '';
-      expect(message).toBe(`Backend '${name}' is unavailable: package ${spec} is not installed`);
+      expect(message).toBe(`Backend '${name}' is unavailable: package ${spec} is not installed (an optional dependency: npm skips it where its libtensorflow download fails)`);
       expect(message).not.toContain('\n');
     }
     // A failed request leaves the active backend alone.
@@ -127,9 +121,9 @@ describe.skipIf(nativeInstalled)('selectBackend on this machine (no native Tenso
 
   it('selects cpu and wasm by name, and a cached choice is re-activated', async () => {
     const cpu = await selectBackend('cpu');
-    expect(cpu).toEqual({ name: 'cpu', tfBackend: 'cpu', attempts: [{ name: 'cpu', ok: true }] });
+    expect(cpu).toEqual({ name: 'cpu', tfBackend: 'cpu', attempts: [{ name: 'cpu', ok: true }], loss: 'fused' });
     expect(tf.getBackend()).toBe('cpu');
-    expect(describeBackendChoice(cpu)).toBe("cpu: selected (tf backend 'cpu')");
+    expect(describeBackendChoice(cpu).split('\n')[0]).toBe("cpu: selected (tf backend 'cpu')");
 
     expect(await selectBackend('auto')).toBe(auto);
     expect(tf.getBackend()).toBe('wasm');
