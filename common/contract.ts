@@ -5,6 +5,7 @@ import { SerializedErrorSchema, TrainingEventSchema } from './training-events';
 import { Actor, Id, Name, Text, Timestamp } from './schemas';
 import { benchmarkContract } from './contract-benchmark';
 import { productionContract } from './contract-production';
+import { auditContract } from './audit';
 
 /**
  * The one API between the renderer and the main side. Electron serves it over IPC (one channel per
@@ -188,6 +189,7 @@ export const contract = {
   },
   ...benchmarkContract,
   ...productionContract,
+  ...auditContract,
 } as const;
 
 export type Contract = typeof contract;

@@ -6,7 +6,8 @@ import { importUploads } from './datasets';
 import { toApiError, notFound } from './errors';
 import { createEstimator, type Estimator } from './estimate';
 import { generateReport } from '../reports';
-import { toCsv } from './csv';
+import { auditCsv, auditTrail } from './audit';
+import { fileSlug, toCsv } from './csv';
 import { evaluateGate, type GateRun } from './gate';
 import { loadGateRuns, productionGateInput } from './gate-inputs';
 import { toChecklistItem, toDataset, toEpochMetrics, toProject, toRun, toStage } from './mappers';
@@ -249,9 +250,13 @@ export function createServices(options: ServicesOptions): Handlers {
           return [run.id, run.name, run.stage, run.loss, run.status, run.config.seed, e.epoch, e.bleu, e.corpusBleu, e.exactMatch, e.asr, e.trainLoss, e.poisonedRowLoss, e.cleanRowLoss, e.seconds];
         });
       });
-      const slug = project.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || `project-${projectId}`;
-      return Promise.resolve({ fileName: `dece-pilot-${slug}-runs.csv`, csv: toCsv(header, rows) });
+      return Promise.resolve({ fileName: `dece-pilot-${fileSlug(project.name, `project-${projectId}`)}-runs.csv`, csv: toCsv(header, rows) });
     },
+    'audit.list': (filter) => {
+      requireProject(filter.projectId);
+      return Promise.resolve(auditTrail(store, filter));
+    },
+    'audit.exportCsv': (filter) => Promise.resolve(auditCsv(store, filter, requireProject(filter.projectId).name)),
     'reports.generate': async ({ projectId, format, lang }) => {
       requireProject(projectId);
       const report = await generateReport(store, projectId, { format, lang });
