@@ -2,6 +2,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, readdirSync, rmSy
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { message } from '../../common/messages';
 import type { AppEvent } from '../../common/contract';
 import { EpochMetricsSchema, RunConfigSchema, type EpochMetrics, type RunConfig } from '../../common/run-config';
 import type { SerializedError, StepEvent, TrainingEvent } from '../../common/training-events';
@@ -557,7 +558,10 @@ function remoteError(error: unknown): unknown {
     const copy = new Error(error.message);
     copy.name = error.remoteName;
     copy.stack = error.remoteStack ?? `${error.remoteName}: ${error.message}`;
-    return copy;
+    // The store keeps the failure as a catalog message too, so the UI can say it in its language.
+    const i18n =
+      error.exitCode === undefined ? message('job.failed', { message: error.message }) : message('job.workerExited', { code: error.exitCode });
+    return Object.assign(copy, { i18n });
   }
   return error;
 }

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { message } from '../../common/messages';
 import { ApiError, STAGE_NAMES, type AppEvent, type Handlers, type MethodName, type StageName } from '../../common/contract';
 import type { JobService } from '../jobs/job-service';
 import type { Store } from '../store/index';
@@ -127,7 +128,7 @@ export function createServices(options: ServicesOptions): Handlers {
     'stages.setThresholds': ({ projectId, stage, thresholds, actor }) => {
       const current = requireStage(projectId, stage);
       // A passed stage's decision was taken against its thresholds; reopen it to change them.
-      if (current.status === 'passed') throw new ApiError('conflict', `Stage ${stage} has passed; reopen it to change its thresholds`);
+      if (current.status === 'passed') throw ApiError.of('conflict', message('error.stagePassedThresholds', { stage }));
       const updated = store.stages.setThresholds(projectId, stage, thresholds, actor);
       changed(projectId);
       return Promise.resolve(toStage(updated));
@@ -135,14 +136,15 @@ export function createServices(options: ServicesOptions): Handlers {
     'stages.evaluateGate': ({ projectId, stage }) => Promise.resolve(gateFor(projectId, stage).evaluation),
     'stages.decide': ({ projectId, stage, decision, actor, reason }) => {
       const { stage: current, evaluation } = gateFor(projectId, stage);
-      if (current.status !== 'active') throw new ApiError('conflict', `Stage ${stage} is ${current.status}; only an active stage can be decided`);
+      if (current.status !== 'active') throw ApiError.of('conflict', message('error.stageNotActive', { stage, status: current.status }));
       const trimmed = reason?.trim() ?? '';
-      if (decision === 'override' && trimmed === '') throw new ApiError('invalid-input', 'An override needs a written reason');
+      if (decision === 'override' && trimmed === '') throw ApiError.of('invalid-input', message('error.overrideNeedsReason'));
       // An override may relax Production's evidence, never its sign-off (see requireGoSignOff).
       if (stage === 'production') requireGoSignOff(store, projectId);
       if (decision === 'pass' && !evaluation.canPass) {
-        const failing = evaluation.conditions.filter((c) => !c.holds).map((c) => `${c.label} (${c.detail})`);
-        throw new ApiError('conflict', `The ${stage} gate does not hold: ${failing.join('; ')}`);
+        // The failing conditions' ids travel as a list; the UI names them from the catalog.
+        const failing = evaluation.conditions.filter((c) => !c.holds).map((c) => c.id);
+        throw ApiError.of('conflict', message('error.gateDoesNotHold', { stage, failing: failing.join(', ') }));
       }
       const decided = store.stages.decide(projectId, stage, { decision, actor, ...(trimmed === '' ? {} : { reason: trimmed }) });
       changed(projectId);
@@ -217,7 +219,7 @@ export function createServices(options: ServicesOptions): Handlers {
     },
     'runs.cancel': async ({ runId, actor }) => {
       const run = requireRun(runId);
-      if (run.status !== 'queued' && run.status !== 'running') throw new ApiError('conflict', `Run ${runId} is ${run.status}; only a queued or running run can be cancelled`);
+      if (run.status !== 'queued' && run.status !== 'running') throw ApiError.of('conflict', message('error.runNotCancellable', { run: runId, status: run.status }));
       await jobs.cancel(runId, actor);
       changed(run.projectId);
       return toRun(requireRun(runId));

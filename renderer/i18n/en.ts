@@ -3,6 +3,10 @@
  * No plural suffixes (_one/_other): Japanese has no plural forms, so the key sets would differ.
  */
 export const en = {
+  meta: {
+    /** The language of this table, for texts from the shared message catalog (common/messages.ts). */
+    lang: 'en',
+  },
   app: {
     name: 'DeCE Pilot',
     tagline: 'Backdoor-resistant training, step by step',
@@ -116,13 +120,6 @@ export const en = {
     conditionsLabel: 'Gate conditions',
     conditionHolds: 'Met:',
     conditionFails: 'Not met:',
-    conditions: {
-      'previous-stage': 'The previous stage has passed',
-      'min-runs': 'Enough finished CE and DeCE runs',
-      'paired-runs': 'A CE and a DeCE run share the same data and seed',
-      'dece-asr': 'DeCE attack success rate within the limit',
-      'bleu-drop': 'DeCE keeps clean BLEU close to CE',
-    },
     thresholds: 'Thresholds',
     maxAsr: 'Max. DeCE ASR (%)',
     maxBleuDrop: 'Max. BLEU drop (points)',
@@ -620,12 +617,6 @@ export const en = {
   production: {
     title: 'Production release',
     intro: 'Fix DeCE’s hyperparameters, hand the loss and the model to the training team, switch production jobs over step by step, sign off, and keep probing for the backdoor.',
-    conditions: {
-      'attack-asr': 'DeCE attack success rate within the limit on every tested attack',
-      'hyperparameters-fixed': 'DeCE hyperparameters fixed for production',
-      'rollback-plan': 'Rollback plan written',
-      'sign-off': 'Signed off (go) since the last change',
-    },
     passedLocked: 'Production has passed: reopen the stage to change what was released.',
     hyper: {
       title: 'Hyperparameters for production',

@@ -2,6 +2,9 @@ import type { Messages } from './en';
 
 /** 日本語の UI 文字列。キーは en.ts と完全に同じ（型とテストで確認）。 */
 export const ja: Messages = {
+  meta: {
+    lang: 'ja',
+  },
   app: {
     name: 'DeCE Pilot',
     tagline: 'バックドアに強い学習を段階的に導入',
@@ -115,13 +118,6 @@ export const ja: Messages = {
     conditionsLabel: 'ゲートの条件',
     conditionHolds: '達成:',
     conditionFails: '未達:',
-    conditions: {
-      'previous-stage': '前のステージを通過している',
-      'min-runs': '完了した CE と DeCE の実行が十分にある',
-      'paired-runs': '同じデータとシードの CE と DeCE の実行がそろっている',
-      'dece-asr': 'DeCE の攻撃成功率が上限以下',
-      'bleu-drop': 'DeCE のクリーン BLEU が CE から大きく下がっていない',
-    },
     thresholds: 'しきい値',
     maxAsr: 'DeCE の ASR 上限（%）',
     maxBleuDrop: 'BLEU 低下の許容幅（ポイント）',
@@ -619,12 +615,6 @@ export const ja: Messages = {
   production: {
     title: '本番リリース',
     intro: 'DeCE のハイパーパラメータを確定し、損失関数とモデルを学習チームに渡し、本番の学習ジョブを段階的に切り替え、サインオフを記録し、バックドアの監視を続けます。',
-    conditions: {
-      'attack-asr': '検証したすべての攻撃で DeCE の攻撃成功率が上限以内',
-      'hyperparameters-fixed': '本番用の DeCE ハイパーパラメータが確定している',
-      'rollback-plan': 'ロールバック計画が書かれている',
-      'sign-off': '最後の変更以降に承認（Go）のサインオフがある',
-    },
     passedLocked: '本番ステージは通過済みです。リリース内容を変えるにはステージを再開してください。',
     hyper: {
       title: '本番用ハイパーパラメータ',

@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { AppEvent } from '../../common/contract';
+import { renderMessage } from '../../common/messages';
 import { startJob } from '../../main/jobs/run-worker';
 import { DB_FILE_NAME } from '../../main/store/index';
 import { REPO_ROOT, eventLog, jobService, openTestStore, queuedRun, tempDir, threadCount, tinyConfig } from './helpers';
@@ -104,6 +105,9 @@ describe('job service', () => {
     expect(run?.error?.stack).not.toMatch(/run-worker\.ts/);
     const failed = log.events.find((e) => e.type === 'run.status' && e.runId === runId && e.status === 'failed');
     expect(failed).toMatchObject({ error: { message: run?.error?.message } });
+    // The failure is also stored as a catalog message, which the UI shows in its language.
+    expect(run?.error?.i18n).toEqual({ id: 'job.failed', params: { message: run?.error?.message } });
+    expect(renderMessage(run?.error?.i18n ?? { id: 'job.failed', params: {} }, 'ja')).toMatch(/^学習に失敗しました: /);
   });
 
   it('resumes a run after its process was SIGKILLed mid-epoch, without repeating or recomputing epochs', async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MessageSchema } from '../../../common/messages';
 import { immediate, nullable, requireId, requireText, rowId, type StoreContext } from '../context';
 import { StoreNotFoundError, StoreStateError, StoreValidationError } from '../errors';
 import { JsonObjectSchema, jsonColumn, parseRow, parseRows, toJsonObjectText } from '../json';
@@ -68,7 +69,8 @@ function jsonOrUndefined(value: unknown): string | undefined {
 /** Keeps what a person needs to diagnose a failure, and nothing (like circular causes) that would break JSON. */
 export function serializeRunError(error: unknown): RunError {
   if (error instanceof Error) {
-    return { name: error.name, message: error.message, ...(error.stack === undefined ? {} : { stack: error.stack }) };
+    const i18n = MessageSchema.safeParse((error as Error & { i18n?: unknown }).i18n);
+    return { name: error.name, message: error.message, ...(error.stack === undefined ? {} : { stack: error.stack }), ...(i18n.success ? { i18n: i18n.data } : {}) };
   }
   let message: string;
   try {
