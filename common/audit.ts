@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MESSAGE_IDS, message, renderMessage, type MessageId, type MessageLang } from './messages';
 import { Actor, Id, STAGE_NAMES, Timestamp } from './schemas';
 
 /**
@@ -36,6 +37,12 @@ export const AuditFilterSchema = z.object({
   kind: z.enum(AUDIT_KINDS).optional(),
 });
 export type AuditFilter = z.infer<typeof AuditFilterSchema>;
+
+/** An audit action in words; an action this build does not know (from a newer store) shows as stored. */
+export function auditActionText(action: string, lang: MessageLang): string {
+  const id = `audit.${action}`;
+  return (MESSAGE_IDS as readonly string[]).includes(id) ? renderMessage(message(id as MessageId), lang) : action;
+}
 
 export const auditContract = {
   /** Every entry of a project that matches the filter, newest first, and every person who appears in the project's log. */

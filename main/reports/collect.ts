@@ -4,8 +4,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LOSS_KINDS, RunConfigSchema, type LossKind, type RunConfig } from '../../common/run-config';
 import { PILOT_CLAIM } from '../pilot/run-pilot';
-import { canonicalJson, evaluateGate, pairRuns, type GatePair, type GateRun } from '../services/gate';
+import { canonicalJson, evaluateGate, pairRuns, type GateRun } from '../services/gate';
 import { productionGateInput } from '../services/gate-inputs';
+import { auditTrail } from '../services/audit';
+import { auditActionText } from '../../common/audit';
+import { renderMessage } from '../../common/messages';
 import { toEpochMetrics } from '../services/mappers';
 import { STAGES, type EpochRecord, type Run, type Stage, type StageName, type Store } from '../store/index';
 import { createFmt, decisionLabel, lossLabel, messages, runStatusLabel, stageLabel, stageStatusLabel, type Fmt } from './i18n';
@@ -503,39 +506,11 @@ export function collectReport(store: Store, projectId: number, options: CollectO
     ...(targetName === 'production' ? { production: productionGateInput(store, projectId) } : {}),
   });
   const pairs = pairRuns(gateRuns);
-  const finishedCount = (loss: string) => gateRuns.filter((r) => r.loss === loss && r.status === 'finished' && r.final !== null).length;
-  const drop = (p: GatePair) => p.ce.final.bleu - p.dece.final.bleu;
-  const detailFor = (id: string, fallback: string): string => {
-    // Production's own conditions carry the evaluator's detail (numbers, names) as it wrote it.
-    if (targetName === 'production' && id !== 'previous-stage') return fallback;
-    switch (id) {
-      case 'previous-stage':
-        return previous ? s.previousDetail(stageLabel(lang, previous.stage), stageStatusLabel(lang, previous.status)) : fallback;
-      case 'min-runs':
-        return s.minRunsDetail(finishedCount('ce'), finishedCount('dece'), thresholds.minRunsPerLoss);
-      case 'paired-runs':
-        return pairs.length > 0 ? s.pairsDetail(pairs.map((p) => `#${p.ce.id} ↔ #${p.dece.id}`)) : s.noPairs;
-      case 'dece-asr': {
-        const limit = fmt.pctShort(thresholds.maxAsr);
-        if (pairs.length === 0) return s.noPairToJudge(limit);
-        const worst = pairs.reduce((w, p) => (p.dece.final.asr > w.dece.final.asr ? p : w));
-        return s.asrDetail(fmt.pct(worst.dece.final.asr), worst.dece.id, limit);
-      }
-      case 'bleu-drop': {
-        const limit = fmt.num(thresholds.maxBleuDrop, 1);
-        if (pairs.length === 0) return s.noPairToJudge(limit);
-        const worst = pairs.reduce((w, p) => (drop(p) > drop(w) ? p : w));
-        return s.bleuDetail(fmt.num(drop(worst), 1), worst.ce.id, fmt.num(worst.ce.final.bleu, 1), worst.dece.id, fmt.num(worst.dece.final.bleu, 1), limit);
-      }
-      default:
-        return fallback;
-    }
-  };
   const conditions: GateConditionView[] = evaluation.conditions.map((c) => ({
     id: c.id,
-    label: s.conditionLabel[c.id] ?? c.label,
+    label: renderMessage(c.labelMessage, lang),
     holds: c.holds,
-    detail: detailFor(c.id, c.detail),
+    detail: renderMessage(c.detailMessage, lang),
     advisory: false,
   }));
   const ceLearned = pairs.length > 0 && pairs.every((p) => p.ce.final.asr >= PILOT_CLAIM.minCeAsr);
@@ -703,6 +678,15 @@ export function collectReport(store: Store, projectId: number, options: CollectO
     };
   });
 
+  const history = auditTrail(store, { projectId }).entries.map((e) => ({
+    at: e.at,
+    actor: e.actor,
+    what: [auditActionText(e.action, lang), e.stage === null ? null : stageLabel(lang, e.stage), e.target].filter((x) => x !== null).join(' · '),
+    before: e.before,
+    after: e.after,
+    reason: e.reason,
+  }));
+
   const appendix = {
     versions: {
       app: options.versions?.app ?? findAppVersion(),
@@ -730,6 +714,7 @@ export function collectReport(store: Store, projectId: number, options: CollectO
     caveats,
     phrases,
     appendix,
+    history,
     runs: runViews,
     datasets,
   };

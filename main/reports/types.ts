@@ -274,6 +274,16 @@ export interface ProductionSection {
   }[];
 }
 
+/** One audit-log entry as the report shows it: the action already in the report's language. */
+export interface HistoryEntryView {
+  at: string;
+  actor: string;
+  what: string;
+  before: string | null;
+  after: string | null;
+  reason: string | null;
+}
+
 export interface ReportData {
   lang: ReportLang;
   generatedAt: string;
@@ -290,6 +300,8 @@ export interface ReportData {
   caveats: CaveatsSection;
   phrases: string[];
   appendix: AppendixSection;
+  /** The project's audit trail, newest first (every entry; renderers with little room show the newest). */
+  history: HistoryEntryView[];
   /** Every run of the project, with every recorded epoch (the CSV and the appendix). */
   runs: RunView[];
   datasets: DatasetView[];

@@ -179,8 +179,9 @@ describe.skipIf(!haveChromium)('browser mode, end to end', () => {
     await shot('08-gate-holds');
     await project.gatePass.click();
     await page.locator('[data-testid="stage-tab-pilot"][data-status="passed"]').waitFor();
-    await page.getByTestId('decision-pilot').waitFor();
-    expect(await page.getByTestId('decision-pilot').textContent()).toContain(ACTOR);
+    const pilotDecision = project.decisionHistory.locator('[data-testid="history-entry"][data-stage="pilot"]').first();
+    await pilotDecision.waitFor();
+    expect(await pilotDecision.textContent()).toContain(ACTOR);
     expect(await project.stageTab('benchmark').getAttribute('data-status')).toBe('active');
     await shot('09-pilot-passed');
 
@@ -193,7 +194,8 @@ describe.skipIf(!haveChromium)('browser mode, end to end', () => {
     await project.reasonInput.fill(OVERRIDE_REASON);
     await project.reasonConfirm.click();
     await page.locator('[data-testid="stage-tab-benchmark"][data-status="passed"]').waitFor();
-    expect(await page.getByTestId('decision-reason-benchmark').textContent()).toBe(OVERRIDE_REASON);
+    const benchmarkReason = project.decisionHistory.locator('[data-testid="history-entry"][data-stage="benchmark"] [data-testid="history-reason"]').first();
+    await expect.poll(() => benchmarkReason.textContent()).toBe(OVERRIDE_REASON);
     expect(await project.gateDecisionReason.textContent()).toBe(OVERRIDE_REASON);
     await shot('10-benchmark-override');
 
@@ -204,7 +206,7 @@ describe.skipIf(!haveChromium)('browser mode, end to end', () => {
     expect(await project.stageTab('pilot').getAttribute('data-status')).toBe('passed');
     expect(await project.stageTab('benchmark').getAttribute('data-status')).toBe('passed');
     expect(await project.stageTab('production').getAttribute('data-status')).toBe('active');
-    expect(await page.getByTestId('decision-reason-benchmark').textContent()).toBe(OVERRIDE_REASON);
+    await expect.poll(() => benchmarkReason.textContent()).toBe(OVERRIDE_REASON);
     await project.openStage('pilot');
     expect(await project.checklistItem(0).getAttribute('data-done')).toBe('true');
     expect(await project.checklistItem(1).getAttribute('data-done')).toBe('true');

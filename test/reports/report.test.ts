@@ -197,6 +197,25 @@ describe('decision report from real runs', () => {
         if (lang === 'ja') expect(slides.join('')).toContain('lang="ja-JP"');
       });
 
+      it('History: the appendix of the PDF, the PPTX and the Markdown lists the audit trail, actions in the report language', async () => {
+        const override = lang === 'ja' ? 'ゲートのオーバーライド' : 'Gate overridden';
+        const reason = 'Tiny pilot; the benchmark decides';
+        const md = files[lang].md;
+        expect(md).toContain(`### ${escapeMarkdown(m.historyTitle)}`);
+        const historyPart = md.slice(md.indexOf(m.historyTitle));
+        expect(historyPart).toContain(override);
+        expect(historyPart).toContain(escapeMarkdown(reason));
+        expect(historyPart).toContain('carol');
+        const pdf = squash(pdfText(files[lang].pdf, `history-${lang}`));
+        expect(pdf).toContain(m.historyTitle);
+        // Table cells wrap Japanese anywhere, so the PDF is checked on the actor and the reason's first words.
+        expect(pdf.slice(pdf.indexOf(m.historyTitle))).toMatch(/carol[\s\S]*Tiny pilot;/);
+        const { text } = await slideTexts(files[lang].pptx);
+        const deck = squash(text);
+        expect(deck).toContain(m.historyTitle);
+        expect(deck.slice(deck.indexOf(m.historyTitle))).toContain(reason);
+      });
+
       it('HTML: self-contained, scripts impossible, user text escaped', () => {
         const html = files[lang].html;
         expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">`);
