@@ -7,6 +7,7 @@ import type { AppEvent } from '../../common/contract';
 import { EpochMetricsSchema, RunConfigSchema, type EpochMetrics, type RunConfig } from '../../common/run-config';
 import type { SerializedError, StepEvent, TrainingEvent } from '../../common/training-events';
 import type { DefenseKind, DefenseOutcome } from '../defenses/evaluate';
+import { softwareVersions } from '../engine/software-versions';
 import type { TrainRunResult } from '../engine/train';
 import { configForLoss, pretrainCacheFile, pretrainKey } from '../pilot/run-pilot';
 import { StoreStateError, type Store, type StepInput } from '../store/index';
@@ -301,6 +302,8 @@ export function createJobService(options: JobServiceOptions): JobService {
       marked = true;
       try {
         store.runs.markRunning(slot.runId, { backend: backend.name });
+        // What produced the numbers, for the report: app, engine and TensorFlow.js versions and the backend.
+        store.runs.recordVersions(slot.runId, { ...softwareVersions(), backend: backend.name });
         emitStatus(slot.runId, slot.projectId, 'running');
       } catch (error) {
         slot.persistError = error;

@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LOSS_KINDS, RunConfigSchema, type LossKind, type RunConfig } from '../../common/run-config';
 import { PILOT_CLAIM } from '../pilot/run-pilot';
+import { findAppVersion, findTfjsVersion } from '../engine/software-versions';
 import { canonicalJson, evaluateGate, pairRuns, type GateRun } from '../services/gate';
 import { productionGateInput } from '../services/gate-inputs';
 import { auditTrail } from '../services/audit';
@@ -160,34 +157,8 @@ function scenarioOf(s: Sentences, fmt: Fmt, config: RunConfig): { key: string; l
   return { key, label: parts.join(' · ') };
 }
 
-function findAppVersion(): string {
-  try {
-    let dir = dirname(fileURLToPath(import.meta.url));
-    for (let i = 0; i < 6; i++) {
-      try {
-        const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
-        if (pkg.name === 'dece-pilot' && typeof pkg.version === 'string') return pkg.version;
-      } catch {
-        // not here; keep climbing
-      }
-      const up = dirname(dir);
-      if (up === dir) break;
-      dir = up;
-    }
-  } catch {
-    // fall through
-  }
-  return 'unknown';
-}
-
-function findTfjsVersion(): string {
-  try {
-    const require = createRequire(import.meta.url);
-    const pkg = JSON.parse(readFileSync(require.resolve('@tensorflow/tfjs/package.json'), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
-  } catch {
-    return 'unknown';
-  }
+function pickVersions(recorded: { app: string; engine: string; tfjs: string } | null): RunView['versions'] {
+  return recorded === null ? null : { app: recorded.app, engine: recorded.engine, tfjs: recorded.tfjs };
 }
 
 function epochView(e: EpochRecord): EpochView {
@@ -673,6 +644,7 @@ export function collectReport(store: Store, projectId: number, options: CollectO
       epochs: i.epochs.map(epochView),
       configJson: JSON.stringify(i.run.config, null, 2),
       configValid: i.config !== null,
+      versions: pickVersions(store.runs.versions(i.run.id)),
       command: reproduce.command,
       commandNote: reproduce.note,
     };

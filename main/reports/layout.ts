@@ -397,6 +397,7 @@ export function buildDocument(data: ReportData): ReportDocument {
       [m.started, f.date(r.startedAt)],
       [m.finished, f.date(r.finishedAt)],
       [m.epoch, String(r.epochs.length)],
+      [m.versionsTitle, r.versions === null ? '—' : `${m.appVersion} ${r.versions.app}, engine ${r.versions.engine}, ${m.tfjsVersion} ${r.versions.tfjs}`],
     ];
     if (r.error) kv.push([m.error, r.error]);
     appendix.push({ kind: 'kv', items: kv, inline: true });

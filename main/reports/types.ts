@@ -241,6 +241,8 @@ export interface RunView {
   /** Pretty-printed stored config (as stored, even when it no longer parses). */
   configJson: string;
   configValid: boolean;
+  /** App, engine and TensorFlow.js versions the run last started with; null before they were recorded. */
+  versions: { app: string; engine: string; tfjs: string } | null;
   /** The command that reproduces the run, or null when no CLI can (see commandNote). */
   command: string | null;
   commandNote: string | null;

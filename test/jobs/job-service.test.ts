@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { AppEvent } from '../../common/contract';
 import { renderMessage } from '../../common/messages';
+import { ENGINE_VERSION } from '../../main/engine/version';
 import { startJob } from '../../main/jobs/run-worker';
 import { DB_FILE_NAME } from '../../main/store/index';
 import { REPO_ROOT, eventLog, jobService, openTestStore, queuedRun, tempDir, threadCount, tinyConfig } from './helpers';
@@ -205,5 +206,10 @@ describe('job service', () => {
     // The epoch had more steps than the first one reported, and timers fired while it was still running.
     expect(typeof lastEntry === 'object' && lastEntry.step).toBeGreaterThan(1);
     expect(timeline.slice(firstStep, lastStep).filter((entry) => entry === 'tick').length).toBeGreaterThan(0);
+    // The run records what produced its numbers: app, engine and TensorFlow.js versions and the backend it ran on.
+    const versions = store.runs.versions(runId);
+    expect(versions?.app).toMatch(/^\d+\.\d+\.\d+/);
+    expect(versions?.tfjs).toMatch(/^4\.\d+\.\d+/);
+    expect(versions).toMatchObject({ engine: ENGINE_VERSION, backend: store.runs.get(runId)?.backend });
   }, 180_000);
 });
