@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -271,9 +271,10 @@ describe('decision report from real runs', () => {
   }
 
   it('npm run report: writes the file; bad arguments and unknown projects exit 2 with one line', () => {
-    const cli = (args: string[]) => {
+    const cli = (args: string[], locale = 'en_US.UTF-8') => {
       try {
-        const stdout = execFileSync(process.execPath, ['--import', 'tsx', 'main/cli/report.ts', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+        const env = { ...process.env, LC_ALL: locale };
+        const stdout = execFileSync(process.execPath, ['--import', 'tsx', 'main/cli/report.ts', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env });
         return { code: 0, stdout, stderr: '' };
       } catch (error) {
         const e = error as { status: number; stdout: string; stderr: string };
@@ -291,5 +292,11 @@ describe('decision report from real runs', () => {
     const ok = cli(['--project', String(projectId), '--data-dir', join(dir, 'data'), '--format', 'md', '--lang', 'ja', '--out', out]);
     expect(ok.code).toBe(0);
     expect(readdirSync(join(dir, 'cli'))).toEqual(['report.md']);
+    // Without --lang the report follows the OS locale.
+    const localeOut = join(dir, 'cli', 'locale.md');
+    expect(cli(['--project', String(projectId), '--data-dir', join(dir, 'data'), '--format', 'md', '--out', localeOut], 'ja_JP.UTF-8').code).toBe(0);
+    expect(readFileSync(localeOut, 'utf8')).toContain(messages('ja').historyTitle);
+    expect(cli(['--project', String(projectId), '--data-dir', join(dir, 'data'), '--format', 'md', '--out', localeOut], 'en_GB.UTF-8').code).toBe(0);
+    expect(readFileSync(localeOut, 'utf8')).toContain(messages('en').historyTitle);
   });
 });
