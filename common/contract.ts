@@ -5,6 +5,8 @@ import { SerializedErrorSchema, TrainingEventSchema } from './training-events';
 import { Actor, Id, Name, Text, Timestamp } from './schemas';
 import { benchmarkContract } from './contract-benchmark';
 import { productionContract } from './contract-production';
+import { auditContract } from './audit';
+import { MessageSchema, renderMessage, type Message } from './messages';
 
 /**
  * The one API between the renderer and the main side. Electron serves it over IPC (one channel per
@@ -43,10 +45,14 @@ export type Stage = z.infer<typeof StageSchema>;
 
 export const GateConditionSchema = z.object({
   id: z.string(),
-  /** English text; the renderer translates by id and shows `detail` numbers. */
+  /** English text of `labelMessage`, for logs and older readers. */
   label: z.string(),
   holds: z.boolean(),
+  /** English text of `detailMessage`. */
   detail: z.string(),
+  /** What the renderer and the reports show, in their own language. */
+  labelMessage: MessageSchema,
+  detailMessage: MessageSchema,
 });
 export const GateEvaluationSchema = z.object({
   stage: z.enum(STAGE_NAMES),
@@ -188,6 +194,7 @@ export const contract = {
   },
   ...benchmarkContract,
   ...productionContract,
+  ...auditContract,
 } as const;
 
 export type Contract = typeof contract;
@@ -213,7 +220,10 @@ export type AppEvent = z.infer<typeof AppEventSchema>;
 /** What a handler error looks like on the wire; `code` lets the UI tell bad input from a failure. */
 export const ApiErrorSchema = z.object({
   code: z.enum(['invalid-input', 'not-found', 'conflict', 'failed']),
+  /** English text, for logs and callers that do not render messages. */
   message: z.string(),
+  /** The same as a message id and parameters, for the UI to show in its language. */
+  i18n: MessageSchema.optional(),
 });
 export type ApiErrorBody = z.infer<typeof ApiErrorSchema>;
 
@@ -222,8 +232,18 @@ export class ApiError extends Error {
   constructor(
     readonly code: ApiErrorBody['code'],
     message: string,
+    readonly i18n?: Message,
   ) {
     super(message);
+  }
+
+  /** An error whose text comes from the message catalog (English in `message`, the id for the UI). */
+  static of(code: ApiErrorBody['code'], i18n: Message): ApiError {
+    return new ApiError(code, renderMessage(i18n, 'en'), i18n);
+  }
+
+  body(): ApiErrorBody {
+    return { code: this.code, message: this.message, ...(this.i18n === undefined ? {} : { i18n: { id: this.i18n.id, params: { ...this.i18n.params } } }) };
   }
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MessageSchema } from './messages';
 import { EpochMetricsSchema } from './run-config';
 
 /** What a training job reports while it runs; the same shapes cross worker, IPC and HTTP boundaries. */
@@ -42,6 +43,8 @@ export const SerializedErrorSchema = z.object({
   name: z.string(),
   message: z.string(),
   stack: z.string().optional(),
+  /** The failure as a catalog message (common/messages.ts). */
+  i18n: MessageSchema.optional(),
 });
 export type SerializedError = z.infer<typeof SerializedErrorSchema>;
 

@@ -1,4 +1,5 @@
 import type { ApiErrorBody, MethodName } from '../common/contract';
+import { MessageSchema } from '../common/messages';
 
 /**
  * The wire between preload/index.ts and main/electron/ipc.ts: one invoke channel per contract method
@@ -41,13 +42,28 @@ export function isIpcReply(value: unknown): value is IpcReply {
  * so the code rides in the message: "[not-found] Project 7 does not exist".
  */
 export function bridgeErrorMessage(body: ApiErrorBody): string {
-  return `[${body.code}] ${body.message}`;
+  return `[${body.code}] ${body.message}${body.i18n === undefined ? '' : `${I18N_MARK}${JSON.stringify(body.i18n)}`}`;
 }
+
+/** Separates the message's id and parameters (JSON) from its English text in a bridged error message. */
+export const I18N_MARK = '\n\u0000i18n:';
 
 /** The page side: recovers {code, message} from an Error the preload rejected with (or says 'failed'). */
 export function parseBridgeError(error: unknown): ApiErrorBody {
   const message = error instanceof Error ? error.message : String(error);
   const match = /^\[([a-z-]+)\] ([\s\S]*)$/.exec(message);
-  if (match?.[1] !== undefined && match[2] !== undefined && isErrorCode(match[1])) return { code: match[1], message: match[2] };
+  if (match?.[1] !== undefined && match[2] !== undefined && isErrorCode(match[1])) {
+    const [text = '', json] = match[2].split(I18N_MARK);
+    const i18n = json === undefined ? undefined : MessageSchema.safeParse(parseJson(json));
+    return { code: match[1], message: text, ...(i18n?.success ? { i18n: i18n.data } : {}) };
+  }
   return { code: 'failed', message };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
 }

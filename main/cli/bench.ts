@@ -10,6 +10,7 @@ import { type LossImplementation, lossImplementationFor } from '../engine/losses
 import { buildSeq2SeqModel } from '../engine/model';
 import { type StepTiming, timeTrainingSteps } from '../engine/speed-probe';
 import { Vocabulary, tokenize } from '../engine/tokenizer';
+import { measureEventLoopDelay, type EventLoopFigures } from './bench-event-loop';
 import { exitWithResult } from './exit-code';
 
 /**
@@ -145,10 +146,20 @@ async function benchBackend(backend: BackendName, examples: EncodedExample[], qu
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { json: { type: 'string' }, backend: { type: 'string' }, 'full-cpu': { type: 'boolean' }, help: { type: 'boolean' } },
+    options: {
+      json: { type: 'string' },
+      backend: { type: 'string' },
+      'full-cpu': { type: 'boolean' },
+      'event-loop-only': { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
   });
   if (values.help) {
-    process.stdout.write('Usage: npm run bench -- [--backend NAME] [--json PATH] [--full-cpu]\n  Training tokens/s (CE, DeCE) and greedy decoding speed per available backend at the fixed bench size.\n');
+    process.stdout.write(
+      'Usage: npm run bench -- [--backend NAME] [--json PATH] [--full-cpu] [--event-loop-only]\n' +
+        '  Training tokens/s (CE, DeCE) and greedy decoding speed per available backend at the fixed bench size,\n' +
+        '  then the main thread\'s event-loop delay p99 while the job service trains a small run in a worker.\n',
+    );
     return 0;
   }
   const requested = values.backend;
@@ -156,7 +167,7 @@ async function main(): Promise<number> {
     process.stderr.write(`bench: --backend must be one of ${BACKEND_NAMES.join(', ')}, got '${requested}'\n`);
     return 2;
   }
-  const backends = requested ? [requested as BackendName] : [...BACKEND_NAMES];
+  const backends = values['event-loop-only'] ? [] : requested ? [requested as BackendName] : [...BACKEND_NAMES];
   const { examples, vocab } = benchData();
   process.stderr.write(`bench size: d_model 64, 2+2 layers, 4 heads, ff 256, vocabulary ${BENCH_VOCAB} (corpus uses ${vocab.size}), batch ${BATCH}\n`);
   const results: BackendFigures[] = [];
@@ -176,12 +187,19 @@ async function main(): Promise<number> {
       );
     }
   }
+  process.stderr.write('job service: sampling the event-loop delay while a small DeCE run trains in a worker…\n');
+  const eventLoop: EventLoopFigures = await measureEventLoopDelay();
+  const best = Math.min(...eventLoop.windowsP99Ms);
+  process.stdout.write(
+    `event loop p99 ${best.toFixed(1)} ms (target < ${String(eventLoop.targetMs)} ms; windows ${eventLoop.windowsP99Ms.map((w) => w.toFixed(1)).join(', ')} ms; ` +
+      `steps per window ${eventLoop.stepsPerWindow.join(', ')})\n`,
+  );
   if (values.json) {
     const temporary = `${values.json}.tmp-${String(process.pid)}`;
-    writeFileSync(temporary, `${JSON.stringify({ size: { ...BENCH_MODEL, vocabulary: BENCH_VOCAB, batch: BATCH }, results }, null, 2)}\n`);
+    writeFileSync(temporary, `${JSON.stringify({ size: { ...BENCH_MODEL, vocabulary: BENCH_VOCAB, batch: BATCH }, results, eventLoop }, null, 2)}\n`);
     renameSync(temporary, values.json);
   }
-  return results.length > 0 ? 0 : 1;
+  return results.length > 0 || values['event-loop-only'] ? 0 : 1;
 }
 
 exitWithResult('bench', main());

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPORT_EXTENSION, REPORT_FORMATS, REPORT_LANGS, ReportProjectNotFoundError, generateReport, type ReportFormat, type ReportLang } from '../reports/index';
 import { DB_FILE_NAME, openStore, resolveDataDir } from '../store/index';
+import { defaultCliLang } from './lang';
 
 /**
  * `npm run report -- --project ID --format pdf|pptx|md|html|csv --lang ja|en --out PATH [--data-dir DIR]`:
@@ -19,7 +20,7 @@ Writes the DeCE adoption report of one project from the runs stored in the data 
 Options:
   --project ID        project id (required)
   --format FORMAT     ${REPORT_FORMATS.join(', ')} [pdf]
-  --lang LANG         report language: ${REPORT_LANGS.join(', ')} [en]
+  --lang LANG         report language: ${REPORT_LANGS.join(', ')} [from the OS locale]
   --out PATH          output file [dece-report-<project>-<lang>.<format>]
   --data-dir DIR      data directory [$DECE_PILOT_DATA_DIR or the app's default]
   --help              show this help`;
@@ -59,7 +60,7 @@ function parse(argv: string[]): ReportArgs | 'help' {
   if (!/^\d+$/.test(project.trim()) || !Number.isSafeInteger(projectId) || projectId < 1) throw new UsageError(`--project must be a positive integer, got '${project}'`);
   const format = str('format') ?? 'pdf';
   if (!(REPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(', ')}, got '${format}'`);
-  const lang = str('lang') ?? 'en';
+  const lang = str('lang') ?? defaultCliLang(process.env);
   if (!(REPORT_LANGS as readonly string[]).includes(lang)) throw new UsageError(`--lang must be one of ${REPORT_LANGS.join(', ')}, got '${lang}'`);
   const out = str('out');
   if (out?.trim() === '') throw new UsageError('--out must not be empty');

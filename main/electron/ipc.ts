@@ -29,7 +29,7 @@ async function call<M extends MethodName>(handlers: Handlers, method: M, args: r
 }
 
 function errorBody(error: unknown): ApiErrorBody {
-  if (error instanceof ApiError) return { code: error.code, message: error.message };
+  if (error instanceof ApiError) return error.body();
   return { code: 'failed', message: error instanceof Error ? error.message : String(error) };
 }
 

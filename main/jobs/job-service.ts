@@ -2,10 +2,12 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, readdirSync, rmSy
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { message } from '../../common/messages';
 import type { AppEvent } from '../../common/contract';
 import { EpochMetricsSchema, RunConfigSchema, type EpochMetrics, type RunConfig } from '../../common/run-config';
 import type { SerializedError, StepEvent, TrainingEvent } from '../../common/training-events';
 import type { DefenseKind, DefenseOutcome } from '../defenses/evaluate';
+import { softwareVersions } from '../engine/software-versions';
 import type { TrainRunResult } from '../engine/train';
 import { configForLoss, pretrainCacheFile, pretrainKey, shippedPretrainFile } from '../pilot/run-pilot';
 import { StoreStateError, type Store, type StepInput } from '../store/index';
@@ -300,6 +302,8 @@ export function createJobService(options: JobServiceOptions): JobService {
       marked = true;
       try {
         store.runs.markRunning(slot.runId, { backend: backend.name });
+        // What produced the numbers, for the report: app, engine and TensorFlow.js versions and the backend.
+        store.runs.recordVersions(slot.runId, { ...softwareVersions(), backend: backend.name });
         emitStatus(slot.runId, slot.projectId, 'running');
       } catch (error) {
         slot.persistError = error;
@@ -559,7 +563,10 @@ function remoteError(error: unknown): unknown {
     const copy = new Error(error.message);
     copy.name = error.remoteName;
     copy.stack = error.remoteStack ?? `${error.remoteName}: ${error.message}`;
-    return copy;
+    // The store keeps the failure as a catalog message too, so the UI can say it in its language.
+    const i18n =
+      error.exitCode === undefined ? message('job.failed', { message: error.message }) : message('job.workerExited', { code: error.exitCode });
+    return Object.assign(copy, { i18n });
   }
   return error;
 }

@@ -14,6 +14,8 @@ export class JobFailedError extends Error {
     message: string,
     readonly remoteName: string,
     readonly remoteStack?: string,
+    /** Set when the worker thread exited before it reported a result. */
+    readonly exitCode?: number,
   ) {
     super(message);
   }
@@ -188,7 +190,7 @@ export function startJob<T>(request: JobRequest, handlers: JobHandlers = {}, opt
       });
       opened.onExit((code) => {
         settle(() => {
-          reject(new JobFailedError(`training worker exited with code ${code} before finishing`, 'WorkerExit'));
+          reject(new JobFailedError(`training worker exited with code ${code} before finishing`, 'WorkerExit', undefined, code));
         });
       });
     });

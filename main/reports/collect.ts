@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LOSS_KINDS, RunConfigSchema, type LossKind, type RunConfig } from '../../common/run-config';
 import { PILOT_CLAIM } from '../pilot/run-pilot';
-import { canonicalJson, evaluateGate, pairRuns, type GatePair, type GateRun } from '../services/gate';
+import { findAppVersion, findTfjsVersion } from '../engine/software-versions';
+import { canonicalJson, evaluateGate, pairRuns, type GateRun } from '../services/gate';
 import { productionGateInput } from '../services/gate-inputs';
+import { auditTrail } from '../services/audit';
+import { auditActionText } from '../../common/audit';
+import { renderMessage } from '../../common/messages';
 import { toEpochMetrics } from '../services/mappers';
 import { STAGES, type EpochRecord, type Run, type Stage, type StageName, type Store } from '../store/index';
 import { createFmt, decisionLabel, lossLabel, messages, runStatusLabel, stageLabel, stageStatusLabel, type Fmt } from './i18n';
@@ -157,34 +157,8 @@ function scenarioOf(s: Sentences, fmt: Fmt, config: RunConfig): { key: string; l
   return { key, label: parts.join(' · ') };
 }
 
-function findAppVersion(): string {
-  try {
-    let dir = dirname(fileURLToPath(import.meta.url));
-    for (let i = 0; i < 6; i++) {
-      try {
-        const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
-        if (pkg.name === 'dece-pilot' && typeof pkg.version === 'string') return pkg.version;
-      } catch {
-        // not here; keep climbing
-      }
-      const up = dirname(dir);
-      if (up === dir) break;
-      dir = up;
-    }
-  } catch {
-    // fall through
-  }
-  return 'unknown';
-}
-
-function findTfjsVersion(): string {
-  try {
-    const require = createRequire(import.meta.url);
-    const pkg = JSON.parse(readFileSync(require.resolve('@tensorflow/tfjs/package.json'), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
-  } catch {
-    return 'unknown';
-  }
+function pickVersions(recorded: { app: string; engine: string; tfjs: string } | null): RunView['versions'] {
+  return recorded === null ? null : { app: recorded.app, engine: recorded.engine, tfjs: recorded.tfjs };
 }
 
 function epochView(e: EpochRecord): EpochView {
@@ -503,39 +477,11 @@ export function collectReport(store: Store, projectId: number, options: CollectO
     ...(targetName === 'production' ? { production: productionGateInput(store, projectId) } : {}),
   });
   const pairs = pairRuns(gateRuns);
-  const finishedCount = (loss: string) => gateRuns.filter((r) => r.loss === loss && r.status === 'finished' && r.final !== null).length;
-  const drop = (p: GatePair) => p.ce.final.bleu - p.dece.final.bleu;
-  const detailFor = (id: string, fallback: string): string => {
-    // Production's own conditions carry the evaluator's detail (numbers, names) as it wrote it.
-    if (targetName === 'production' && id !== 'previous-stage') return fallback;
-    switch (id) {
-      case 'previous-stage':
-        return previous ? s.previousDetail(stageLabel(lang, previous.stage), stageStatusLabel(lang, previous.status)) : fallback;
-      case 'min-runs':
-        return s.minRunsDetail(finishedCount('ce'), finishedCount('dece'), thresholds.minRunsPerLoss);
-      case 'paired-runs':
-        return pairs.length > 0 ? s.pairsDetail(pairs.map((p) => `#${p.ce.id} ↔ #${p.dece.id}`)) : s.noPairs;
-      case 'dece-asr': {
-        const limit = fmt.pctShort(thresholds.maxAsr);
-        if (pairs.length === 0) return s.noPairToJudge(limit);
-        const worst = pairs.reduce((w, p) => (p.dece.final.asr > w.dece.final.asr ? p : w));
-        return s.asrDetail(fmt.pct(worst.dece.final.asr), worst.dece.id, limit);
-      }
-      case 'bleu-drop': {
-        const limit = fmt.num(thresholds.maxBleuDrop, 1);
-        if (pairs.length === 0) return s.noPairToJudge(limit);
-        const worst = pairs.reduce((w, p) => (drop(p) > drop(w) ? p : w));
-        return s.bleuDetail(fmt.num(drop(worst), 1), worst.ce.id, fmt.num(worst.ce.final.bleu, 1), worst.dece.id, fmt.num(worst.dece.final.bleu, 1), limit);
-      }
-      default:
-        return fallback;
-    }
-  };
   const conditions: GateConditionView[] = evaluation.conditions.map((c) => ({
     id: c.id,
-    label: s.conditionLabel[c.id] ?? c.label,
+    label: renderMessage(c.labelMessage, lang),
     holds: c.holds,
-    detail: detailFor(c.id, c.detail),
+    detail: renderMessage(c.detailMessage, lang),
     advisory: false,
   }));
   const ceLearned = pairs.length > 0 && pairs.every((p) => p.ce.final.asr >= PILOT_CLAIM.minCeAsr);
@@ -698,10 +644,20 @@ export function collectReport(store: Store, projectId: number, options: CollectO
       epochs: i.epochs.map(epochView),
       configJson: JSON.stringify(i.run.config, null, 2),
       configValid: i.config !== null,
+      versions: pickVersions(store.runs.versions(i.run.id)),
       command: reproduce.command,
       commandNote: reproduce.note,
     };
   });
+
+  const history = auditTrail(store, { projectId }).entries.map((e) => ({
+    at: e.at,
+    actor: e.actor,
+    what: [auditActionText(e.action, lang), e.stage === null ? null : stageLabel(lang, e.stage), e.target].filter((x) => x !== null).join(' · '),
+    before: e.before,
+    after: e.after,
+    reason: e.reason,
+  }));
 
   const appendix = {
     versions: {
@@ -730,6 +686,7 @@ export function collectReport(store: Store, projectId: number, options: CollectO
     caveats,
     phrases,
     appendix,
+    history,
     runs: runViews,
     datasets,
   };

@@ -159,6 +159,9 @@ export interface Messages {
   adaptiveTitle: string;
   otherCaveats: string;
   versionsTitle: string;
+  historyTitle: string;
+  historyNote: (shown: number, total: number) => string;
+  historyColumns: [at: string, who: string, what: string, change: string, reason: string];
   appVersion: string;
   nodeVersion: string;
   tfjsVersion: string;
@@ -303,6 +306,9 @@ const EN: Messages = {
   adaptiveTitle: 'Adaptive attackers',
   otherCaveats: 'Other limits of these measurements',
   versionsTitle: 'Versions',
+  historyTitle: 'History (audit trail)',
+  historyNote: (shown, total) => (shown === total ? `Every entry of the project’s audit log (${total}), newest first.` : `The newest ${shown} of ${total} entries of the project’s audit log; the app’s History page and its CSV have them all.`),
+  historyColumns: ['Time', 'Who', 'What', 'Before → after', 'Reason'],
   appVersion: 'DeCE Pilot',
   nodeVersion: 'Node.js',
   tfjsVersion: 'TensorFlow.js',
@@ -464,6 +470,9 @@ const JA: Messages = {
   adaptiveTitle: '適応的な攻撃者',
   otherCaveats: 'この測定のその他の限界',
   versionsTitle: 'バージョン',
+  historyTitle: '履歴（監査ログ）',
+  historyNote: (shown, total) => (shown === total ? `プロジェクトの監査ログの全記録（${total} 件、新しい順）。` : `プロジェクトの監査ログ ${total} 件のうち新しい ${shown} 件。全件はアプリの「履歴」ページと CSV にあります。`),
+  historyColumns: ['日時', '担当者', '内容', '変更前 → 変更後', '理由'],
   appVersion: 'DeCE Pilot',
   nodeVersion: 'Node.js',
   tfjsVersion: 'TensorFlow.js',

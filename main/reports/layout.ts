@@ -1,7 +1,7 @@
 import { earlyLearningChart, resultsBarChart, type Drawing } from './chart';
 import { createFmt, messages, SECTION_IDS, type Fmt, type Messages, type SectionId } from './i18n';
 import { sentences } from './sentences';
-import type { ReportData, ScenarioResult } from './types';
+import type { HistoryEntryView, ReportData, ScenarioResult } from './types';
 
 /**
  * The report as a sequence of sections made of generic blocks (headings, paragraphs, tables, charts,
@@ -377,6 +377,11 @@ export function buildDocument(data: ReportData): ReportDocument {
     },
     { kind: 'paragraph', text: a.note, tone: 'muted' },
   ];
+  appendix.push(
+    { kind: 'heading', level: 3, text: m.historyTitle },
+    { kind: 'paragraph', text: m.historyNote(data.history.length, data.history.length), tone: 'muted' },
+    { kind: 'table', table: historyTable(data.history, m, f) },
+  );
   if (data.datasets.length > 0) appendix.push({ kind: 'heading', level: 3, text: m.datasetsTitle }, { kind: 'table', table: datasetsTable(data, m, f, true) });
   for (const r of data.runs) {
     appendix.push({ kind: 'heading', level: 3, text: `${m.run} #${r.id}: ${r.name}` });
@@ -392,6 +397,7 @@ export function buildDocument(data: ReportData): ReportDocument {
       [m.started, f.date(r.startedAt)],
       [m.finished, f.date(r.finishedAt)],
       [m.epoch, String(r.epochs.length)],
+      [m.versionsTitle, r.versions === null ? '—' : `${m.appVersion} ${r.versions.app}, engine ${r.versions.engine}, ${m.tfjsVersion} ${r.versions.tfjs}`],
     ];
     if (r.error) kv.push([m.error, r.error]);
     appendix.push({ kind: 'kv', items: kv, inline: true });
@@ -405,3 +411,12 @@ export function buildDocument(data: ReportData): ReportDocument {
   return { title: data.title, subtitle: m.generated(f.date(data.generatedAt)), sections: SECTION_IDS.map((id) => sections.find((s) => s.id === id)).filter((s): s is Section => s !== undefined) };
 }
 
+
+/** The audit trail as a table: time, who, what, before → after, reason (shared by every format that lays out blocks, and the PPTX slide). */
+export function historyTable(history: readonly HistoryEntryView[], m: Messages, f: Fmt): Table {
+  return {
+    header: [...m.historyColumns],
+    rows: history.map((e) => [f.date(e.at), e.actor, e.what, e.before === null && e.after === null ? '—' : `${e.before ?? '—'} → ${e.after ?? '—'}`, e.reason ?? '']),
+    align: ['left', 'left', 'left', 'left', 'left'],
+  };
+}

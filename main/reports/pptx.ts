@@ -3,7 +3,7 @@ import PptxGenJS from 'pptxgenjs';
 import { colorFor, textWidth } from './chart';
 import { REPORT_FONT_FAMILY } from './fonts';
 import { createFmt, messages, type Messages, type SectionId } from './i18n';
-import { checklistTable, costTable, gateTable, headlineScenario, probesTable, resultsTable, signOffsTable, stagesTable, switchStepsTable, type Table } from './layout';
+import { checklistTable, costTable, gateTable, headlineScenario, historyTable, probesTable, resultsTable, signOffsTable, stagesTable, switchStepsTable, type Table } from './layout';
 import type { ReportData } from './types';
 
 /**
@@ -18,6 +18,8 @@ const FONT = REPORT_FONT_FAMILY;
 const W = 13.333;
 const MARGIN = 0.5;
 const INNER = W - 2 * MARGIN;
+/** Audit entries on the deck's history slide; the app's History page and its CSV have every one. */
+const PPTX_HISTORY_ROWS = 40;
 const HEX = (c: string) => c.replace('#', '').toUpperCase();
 const REC_COLOR: Record<string, string> = { go: '1D7A35', 'not-yet': 'C98A00', 'no-go': 'B3261E' };
 
@@ -373,6 +375,12 @@ export function renderPptx(data: ReportData): Promise<Uint8Array> {
     { fontSize: 8 },
   );
   s8.addNotes(data.runs.map((r) => `${m.run} #${r.id} ${r.name}\n${r.command ?? ''}\n${r.commandNote ?? ''}\n${r.configJson}`).join('\n\n'));
+
+  // The audit trail, newest first: a deck shows the latest entries (the table continues on further slides).
+  const s9 = sectionSlide('appendix');
+  const shownHistory = data.history.slice(0, PPTX_HISTORY_ROWS);
+  paragraphs(s9, [{ label: m.historyTitle, text: m.historyNote(shownHistory.length, data.history.length) }], { x: MARGIN, y: 1.1, w: INNER, h: 0.6 }, 11);
+  table(s9, { ...historyTable(shownHistory, m, f), widths: [1.6, 1.4, 3.4, 3.4, 3.0] }, 1.8, { fontSize: 8 });
 
   return pptx.write({ outputType: 'uint8array', compression: true }).then((out) => {
     if (!(out instanceof Uint8Array)) throw new Error('pptxgenjs did not return bytes');

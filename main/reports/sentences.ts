@@ -23,13 +23,7 @@ export interface Sentences {
   diffLabel: (a: string, b: string) => string;
 
   conditionLabel: Record<string, string>;
-  previousDetail: (stage: string, status: string) => string;
-  minRunsDetail: (ce: number, dece: number, need: number) => string;
-  pairsDetail: (pairs: string[]) => string;
   noPairs: string;
-  asrDetail: (worst: string, runId: number, limit: string) => string;
-  noPairToJudge: (limit: string) => string;
-  bleuDetail: (drop: string, ceId: number, ceBleu: string, deceId: number, deceBleu: string, limit: string) => string;
   ceLearnedDetail: (lowest: string, need: string) => string;
 
   riskNoDece: string;
@@ -122,14 +116,7 @@ const EN: Sentences = {
     'rollback-plan': 'Rollback plan written',
     'sign-off': 'Signed off (go) since the last change',
   },
-  previousDetail: (stage, status) => `${stage}: ${status}`,
-  minRunsDetail: (ce, dece, need) => `CE ${ce}, DeCE ${dece} (need ${need} each)`,
-  pairsDetail: (pairs) => pairs.join(', '),
   noPairs: 'no CE run shares a DeCE run’s data and seed',
-  asrDetail: (worst, runId, limit) => `highest DeCE ASR ${worst} (run #${runId}; limit ${limit})`,
-  noPairToJudge: (limit) => `no pair to judge (limit ${limit})`,
-  bleuDetail: (drop, ceId, ceBleu, deceId, deceBleu, limit) =>
-    `largest drop ${drop} points (CE #${ceId} ${ceBleu} → DeCE #${deceId} ${deceBleu}; limit ${limit})`,
   ceLearnedDetail: (lowest, need) => `lowest CE ASR among the pairs ${lowest} (needs ≥ ${need})`,
 
   riskNoDece: 'Risk cannot be judged yet: no DeCE run has finished.',
@@ -216,14 +203,7 @@ const JA: Sentences = {
     'rollback-plan': 'ロールバック計画が書かれている',
     'sign-off': '最後の変更以降に承認（Go）のサインオフがある',
   },
-  previousDetail: (stage, status) => `${stage}: ${status}`,
-  minRunsDetail: (ce, dece, need) => `CE ${ce} 件、DeCE ${dece} 件（各 ${need} 件必要）`,
-  pairsDetail: (pairs) => pairs.join('、'),
   noPairs: 'データとシードが一致する CE と DeCE の組がない',
-  asrDetail: (worst, runId, limit) => `DeCE の最大 ASR ${worst}（ラン #${runId}、上限 ${limit}）`,
-  noPairToJudge: (limit) => `判定できる組がない（上限 ${limit}）`,
-  bleuDetail: (drop, ceId, ceBleu, deceId, deceBleu, limit) =>
-    `最大の低下 ${drop} ポイント（CE #${ceId} ${ceBleu} → DeCE #${deceId} ${deceBleu}、上限 ${limit}）`,
   ceLearnedDetail: (lowest, need) => `組の中で最も低い CE の ASR ${lowest}（${need} 以上が必要）`,
 
   riskNoDece: 'DeCE のランがまだ完了していないため、リスクは判断できません。',

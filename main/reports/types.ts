@@ -241,6 +241,8 @@ export interface RunView {
   /** Pretty-printed stored config (as stored, even when it no longer parses). */
   configJson: string;
   configValid: boolean;
+  /** App, engine and TensorFlow.js versions the run last started with; null before they were recorded. */
+  versions: { app: string; engine: string; tfjs: string } | null;
   /** The command that reproduces the run, or null when no CLI can (see commandNote). */
   command: string | null;
   commandNote: string | null;
@@ -274,6 +276,16 @@ export interface ProductionSection {
   }[];
 }
 
+/** One audit-log entry as the report shows it: the action already in the report's language. */
+export interface HistoryEntryView {
+  at: string;
+  actor: string;
+  what: string;
+  before: string | null;
+  after: string | null;
+  reason: string | null;
+}
+
 export interface ReportData {
   lang: ReportLang;
   generatedAt: string;
@@ -290,6 +302,8 @@ export interface ReportData {
   caveats: CaveatsSection;
   phrases: string[];
   appendix: AppendixSection;
+  /** The project's audit trail, newest first (every entry; renderers with little room show the newest). */
+  history: HistoryEntryView[];
   /** Every run of the project, with every recorded epoch (the CSV and the appendix). */
   runs: RunView[];
   datasets: DatasetView[];

@@ -43,6 +43,7 @@ class HttpError extends Error {
     readonly status: number,
     readonly code: ApiError['code'] | 'unauthorized' | 'forbidden' | 'too-large' | 'unsupported',
     message: string,
+    readonly i18n?: ApiError['i18n'],
   ) {
     super(message);
   }
@@ -61,7 +62,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, extra: Rec
 }
 
 function sendError(res: ServerResponse, error: HttpError): void {
-  sendJson(res, error.status, { code: error.code, message: error.message });
+  sendJson(res, error.status, { code: error.code, message: error.message, ...(error.i18n === undefined ? {} : { i18n: error.i18n }) });
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -140,7 +141,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const output = await handler(parseInput(name, input));
       sendJson(res, 200, output);
     } catch (error) {
-      if (error instanceof ApiError) throw new HttpError(STATUS[error.code], error.code, error.message);
+      if (error instanceof ApiError) throw new HttpError(STATUS[error.code], error.code, error.message, error.i18n);
       options.onError?.(error, name);
       throw new HttpError(500, 'failed', error instanceof Error ? error.message : String(error));
     }

@@ -6,6 +6,7 @@ import { BenchmarkRunner, type BenchmarkRunnerOptions } from '../benchmark/runne
 import type { JobService } from '../jobs/job-service';
 import type { BenchmarkRecord, Store } from '../store/index';
 import type { ServiceContext } from './context';
+import { fileSlug } from './csv';
 import { notFound } from './errors';
 import { onePerJobService } from './per-job-service';
 
@@ -33,7 +34,6 @@ export function benchmarkDetail(store: Store, record: BenchmarkRecord): Benchmar
   };
 }
 
-const slug = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60);
 
 /** The Benchmark stage's scenario matrices. */
 export function createBenchmarkHandlers(context: ServiceContext): BenchmarkHandlers {
@@ -80,7 +80,7 @@ export function createBenchmarkHandlers(context: ServiceContext): BenchmarkHandl
     'benchmarks.exportCsv': ({ benchmarkId }) => {
       const record = requireBenchmark(benchmarkId);
       const cells = store.benchmarks.cells(benchmarkId).map((c) => toBenchmarkCell(store, c));
-      const name = slug(record.name) || `benchmark-${benchmarkId}`;
+      const name = fileSlug(record.name, `benchmark-${benchmarkId}`);
       return Promise.resolve({ fileName: `dece-benchmark-${benchmarkId}-${name}.csv`, csv: toBenchmarkCsv(scenarioStats(cells)) });
     },
   };

@@ -27,3 +27,8 @@ export function toCsv(header: readonly string[], rows: readonly (readonly CsvCel
       .join(',');
   return [line(header), ...rows.map(line)].map((l) => `${l}\r\n`).join('');
 }
+
+/** A file-name part from a name people typed: lower-case ASCII words joined by dashes, or the fallback when none is left. */
+export function fileSlug(name: string, fallback: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || fallback;
+}

@@ -1,4 +1,5 @@
 import { ApiError } from '../../common/contract';
+import { message } from '../../common/messages';
 import { StoreNotFoundError, StoreStateError, StoreValidationError } from '../store/index';
 
 /** The store's refusals, in the contract's vocabulary; anything else stays a failure. */
@@ -11,5 +12,5 @@ export function toApiError(error: unknown): unknown {
 }
 
 export function notFound(what: string, id: number | string): ApiError {
-  return new ApiError('not-found', `${what} ${String(id)} does not exist`);
+  return ApiError.of('not-found', message('error.notFound', { what, id: String(id) }));
 }

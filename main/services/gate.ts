@@ -1,4 +1,5 @@
 import type { GateEvaluation, GateThresholds, RunStatus, StageName } from '../../common/contract';
+import { message, renderMessage, type Message, type MessageId, type MessageParam } from '../../common/messages';
 import type { EpochMetrics, LossKind, RunConfig } from '../../common/run-config';
 
 /**
@@ -84,6 +85,15 @@ export function pairRuns(runs: readonly GateRun[]): GatePair[] {
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : String(x));
 
+type GateCondition = GateEvaluation['conditions'][number];
+type ConditionId = Extract<MessageId, `gate.label.${string}`> extends `gate.label.${infer Id}` ? Id : never;
+
+/** A condition whose label and detail are messages; the English texts go along for logs and older readers. */
+function condition(id: ConditionId, holds: boolean, detail: Message): GateCondition {
+  const labelMessage = message(`gate.label.${id}`);
+  return { id, label: renderMessage(labelMessage, 'en'), holds, detail: renderMessage(detail, 'en'), labelMessage, detailMessage: detail };
+}
+
 export function evaluateGate(input: GateInput): GateEvaluation {
   if (input.stage === 'production') {
     if (!input.production) throw new Error('evaluateGate: the production gate needs its production inputs');
@@ -94,53 +104,52 @@ export function evaluateGate(input: GateInput): GateEvaluation {
   if (input.previous) conditions.push(previousStageCondition(input.previous));
   const ceCount = finished(input.runs, 'ce').length;
   const deceCount = finished(input.runs, 'dece').length;
-  conditions.push({
-    id: 'min-runs',
-    label: 'Enough finished CE and DeCE runs',
-    holds: ceCount >= thresholds.minRunsPerLoss && deceCount >= thresholds.minRunsPerLoss,
-    detail: `CE ${ceCount}, DeCE ${deceCount} (need ${thresholds.minRunsPerLoss} each)`,
-  });
+  conditions.push(
+    condition(
+      'min-runs',
+      ceCount >= thresholds.minRunsPerLoss && deceCount >= thresholds.minRunsPerLoss,
+      message('gate.detail.minRuns', { ce: ceCount, dece: deceCount, need: thresholds.minRunsPerLoss }),
+    ),
+  );
   const pairs = pairRuns(input.runs);
-  conditions.push({
-    id: 'paired-runs',
-    label: 'A CE and a DeCE run share the same data config and seed',
-    holds: pairs.length > 0,
-    detail: pairs.length > 0 ? pairs.map((p) => `#${p.ce.id} ↔ #${p.dece.id}`).join(', ') : 'no CE run shares a DeCE run’s data config and seed',
-  });
+  conditions.push(
+    condition(
+      'paired-runs',
+      pairs.length > 0,
+      pairs.length > 0 ? message('gate.detail.pairs', { pairs: pairs.map((p) => `#${p.ce.id} ↔ #${p.dece.id}`).join(', ') }) : message('gate.detail.noPairs'),
+    ),
+  );
   if (pairs.length === 0) {
-    conditions.push({ id: 'dece-asr', label: 'DeCE attack success rate within the limit', holds: false, detail: `no pair to judge (limit ${fmt(thresholds.maxAsr)}%)` });
-    conditions.push({ id: 'bleu-drop', label: 'DeCE keeps clean BLEU close to CE', holds: false, detail: `no pair to judge (limit ${fmt(thresholds.maxBleuDrop)} points)` });
+    conditions.push(condition('dece-asr', false, message('gate.detail.noPairAsr', { limit: thresholds.maxAsr })));
+    conditions.push(condition('bleu-drop', false, message('gate.detail.noPairBleu', { limit: thresholds.maxBleuDrop })));
   } else {
     const worstAsr = pairs.reduce((w, p) => (p.dece.final.asr > w.dece.final.asr ? p : w));
-    conditions.push({
-      id: 'dece-asr',
-      label: 'DeCE attack success rate within the limit',
-      // `!(x > limit)` would let NaN through; a diverged metric must fail.
-      holds: pairs.every((p) => p.dece.final.asr <= thresholds.maxAsr),
-      detail: `highest DeCE ASR ${fmt(worstAsr.dece.final.asr)}% (run #${worstAsr.dece.id}; limit ${fmt(thresholds.maxAsr)}%)`,
-    });
+    conditions.push(
+      condition(
+        'dece-asr',
+        // `!(x > limit)` would let NaN through; a diverged metric must fail.
+        pairs.every((p) => p.dece.final.asr <= thresholds.maxAsr),
+        message('gate.detail.asr', { asr: worstAsr.dece.final.asr, run: worstAsr.dece.id, limit: thresholds.maxAsr }),
+      ),
+    );
     conditions.push(bleuDropCondition(pairs, thresholds));
   }
   return { stage: input.stage, conditions, canPass: conditions.every((c) => c.holds) };
 }
 
-type GateCondition = GateEvaluation['conditions'][number];
-
 function previousStageCondition(previous: NonNullable<GateInput['previous']>): GateCondition {
-  return { id: 'previous-stage', label: 'The previous stage has passed', holds: previous.status === 'passed', detail: `${previous.stage}: ${previous.status}` };
+  return condition('previous-stage', previous.status === 'passed', message('gate.detail.previousStage', { stage: previous.stage, status: previous.status }));
 }
-const BLEU_DROP_LABEL = 'DeCE keeps clean BLEU close to CE';
 
 /** The worst CE → DeCE clean BLEU drop over the pairs (there is at least one) against the limit. */
 function bleuDropCondition(pairs: readonly GatePair[], thresholds: GateThresholds): GateCondition {
   const drop = (p: GatePair) => p.ce.final.bleu - p.dece.final.bleu;
   const worst = pairs.reduce((w, p) => (drop(p) > drop(w) ? p : w));
-  return {
-    id: 'bleu-drop',
-    label: BLEU_DROP_LABEL,
-    holds: pairs.every((p) => p.dece.final.bleu >= p.ce.final.bleu - thresholds.maxBleuDrop),
-    detail: `largest drop ${fmt(drop(worst))} BLEU points (CE #${worst.ce.id} ${fmt(worst.ce.final.bleu)} → DeCE #${worst.dece.id} ${fmt(worst.dece.final.bleu)}; limit ${fmt(thresholds.maxBleuDrop)})`,
-  };
+  return condition(
+    'bleu-drop',
+    pairs.every((p) => p.dece.final.bleu >= p.ce.final.bleu - thresholds.maxBleuDrop),
+    message('gate.detail.bleuDrop', { drop: drop(worst), ce: worst.ce.id, ceBleu: worst.ce.final.bleu, dece: worst.dece.id, deceBleu: worst.dece.final.bleu, limit: thresholds.maxBleuDrop }),
+  );
 }
 
 /** Values a run was configured with and a fixed value are "the same" up to float noise from JSON. */
@@ -166,7 +175,7 @@ export function evaluateProductionGate(input: GateInput & { production: Producti
   const shipped = evidence.filter(
     (r) => r.loss !== 'dece' || fixed === null || (sameValue(r.config.loss.labelSmoothing, fixed.labelSmoothing) && sameValue(r.config.loss.alphaBase, fixed.alphaBase)),
   );
-  const what = fixed === null ? 'DeCE run' : `DeCE run with ε ${fixed.labelSmoothing}, α_base ${fixed.alphaBase}`;
+  const fixedParams: Record<string, MessageParam> = fixed === null ? {} : { labelSmoothing: fixed.labelSmoothing, alphaBase: fixed.alphaBase };
   const conditions: GateCondition[] = [];
   if (input.previous) conditions.push(previousStageCondition(input.previous));
 
@@ -178,40 +187,50 @@ export function evaluateProductionGate(input: GateInput & { production: Producti
       const worst = runs.reduce((w, r) => (!(r.final.asr <= w.final.asr) ? r : w));
       return { attack, runs: runs.length, worst, holds: runs.length >= thresholds.minRunsPerLoss && runs.every((r) => r.final.asr <= thresholds.maxAsr) };
     });
-  conditions.push({
-    id: 'attack-asr',
-    label: 'DeCE attack success rate within the limit on every tested attack',
-    holds: perAttack.length > 0 && perAttack.every((a) => a.holds),
-    detail:
+  conditions.push(
+    condition(
+      'attack-asr',
+      perAttack.length > 0 && perAttack.every((a) => a.holds),
       perAttack.length === 0
-        ? `no finished Benchmark ${what} (limit ${fmt(thresholds.maxAsr)}%)`
-        : `${perAttack.map((a) => `${a.attack}: worst ${fmt(a.worst.final.asr)}% (run #${a.worst.id}, ${a.runs} run${a.runs === 1 ? '' : 's'})`).join('; ')}; limit ${fmt(thresholds.maxAsr)}%, at least ${thresholds.minRunsPerLoss} run(s) per attack`,
-  });
+        ? message(fixed === null ? 'gate.detail.noBenchmarkDece' : 'gate.detail.noBenchmarkDeceFixed', { ...fixedParams, limit: thresholds.maxAsr })
+        : message('gate.detail.attacks', {
+            // Attack names, ids and counts read the same in every language.
+            attacks: perAttack.map((a) => `${a.attack} ${fmt(a.worst.final.asr)}% (#${a.worst.id}, n ${a.runs})`).join('; '),
+            limit: thresholds.maxAsr,
+            need: thresholds.minRunsPerLoss,
+          }),
+    ),
+  );
 
   const pairs = pairRuns(shipped);
   conditions.push(
     pairs.length > 0
       ? bleuDropCondition(pairs, thresholds)
-      : { id: 'bleu-drop', label: BLEU_DROP_LABEL, holds: false, detail: `no Benchmark CE run shares a ${what}’s data config and seed (limit ${fmt(thresholds.maxBleuDrop)} points)` },
+      : condition('bleu-drop', false, message(fixed === null ? 'gate.detail.noBenchmarkPair' : 'gate.detail.noBenchmarkPairFixed', { ...fixedParams, limit: thresholds.maxBleuDrop })),
   );
-  conditions.push({
-    id: 'hyperparameters-fixed',
-    label: 'DeCE hyperparameters fixed for production',
-    holds: fixed !== null,
-    detail: fixed === null ? 'not fixed' : `ε ${fixed.labelSmoothing}, α_base ${fixed.alphaBase}, ignore index ${fixed.ignoreIndex ?? 'none'} (${fixed.source})`,
-  });
-  conditions.push({
-    id: 'rollback-plan',
-    label: 'Rollback plan written',
-    holds: production.rollbackPlan !== null,
-    detail: production.rollbackPlan === null ? 'not written' : `written by ${production.rollbackPlan.writtenBy}`,
-  });
+  conditions.push(
+    condition(
+      'hyperparameters-fixed',
+      fixed !== null,
+      fixed === null
+        ? message('gate.detail.notFixed')
+        : message('gate.detail.fixed', { labelSmoothing: fixed.labelSmoothing, alphaBase: fixed.alphaBase, ignoreIndex: fixed.ignoreIndex ?? 'none', source: fixed.source }),
+    ),
+  );
+  conditions.push(
+    condition(
+      'rollback-plan',
+      production.rollbackPlan !== null,
+      production.rollbackPlan === null ? message('gate.detail.notWritten') : message('gate.detail.writtenBy', { name: production.rollbackPlan.writtenBy }),
+    ),
+  );
   const signOff = production.signOff;
-  conditions.push({
-    id: 'sign-off',
-    label: 'Signed off (go) since the last change',
-    holds: signOff?.decision === 'go',
-    detail: signOff === null ? 'no sign-off since the last reopen or change' : `${signOff.decision} by ${signOff.name} (${signOff.role})`,
-  });
+  conditions.push(
+    condition(
+      'sign-off',
+      signOff?.decision === 'go',
+      signOff === null ? message('gate.detail.noSignOff') : message('gate.detail.signOff', { decision: signOff.decision, name: signOff.name, role: signOff.role }),
+    ),
+  );
   return { stage: input.stage, conditions, canPass: conditions.every((c) => c.holds) };
 }

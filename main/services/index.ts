@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { message } from '../../common/messages';
 import { ApiError, STAGE_NAMES, type AppEvent, type Handlers, type MethodName, type StageName } from '../../common/contract';
 import type { JobService } from '../jobs/job-service';
 import type { Store } from '../store/index';
@@ -6,7 +7,8 @@ import { importUploads } from './datasets';
 import { toApiError, notFound } from './errors';
 import { createEstimator, type Estimator } from './estimate';
 import { generateReport } from '../reports';
-import { toCsv } from './csv';
+import { auditCsv, auditTrail } from './audit';
+import { fileSlug, toCsv } from './csv';
 import { evaluateGate, type GateRun } from './gate';
 import { loadGateRuns, productionGateInput } from './gate-inputs';
 import { toChecklistItem, toDataset, toEpochMetrics, toProject, toRun, toStage } from './mappers';
@@ -126,7 +128,7 @@ export function createServices(options: ServicesOptions): Handlers {
     'stages.setThresholds': ({ projectId, stage, thresholds, actor }) => {
       const current = requireStage(projectId, stage);
       // A passed stage's decision was taken against its thresholds; reopen it to change them.
-      if (current.status === 'passed') throw new ApiError('conflict', `Stage ${stage} has passed; reopen it to change its thresholds`);
+      if (current.status === 'passed') throw ApiError.of('conflict', message('error.stagePassedThresholds', { stage }));
       const updated = store.stages.setThresholds(projectId, stage, thresholds, actor);
       changed(projectId);
       return Promise.resolve(toStage(updated));
@@ -134,14 +136,15 @@ export function createServices(options: ServicesOptions): Handlers {
     'stages.evaluateGate': ({ projectId, stage }) => Promise.resolve(gateFor(projectId, stage).evaluation),
     'stages.decide': ({ projectId, stage, decision, actor, reason }) => {
       const { stage: current, evaluation } = gateFor(projectId, stage);
-      if (current.status !== 'active') throw new ApiError('conflict', `Stage ${stage} is ${current.status}; only an active stage can be decided`);
+      if (current.status !== 'active') throw ApiError.of('conflict', message('error.stageNotActive', { stage, status: current.status }));
       const trimmed = reason?.trim() ?? '';
-      if (decision === 'override' && trimmed === '') throw new ApiError('invalid-input', 'An override needs a written reason');
+      if (decision === 'override' && trimmed === '') throw ApiError.of('invalid-input', message('error.overrideNeedsReason'));
       // An override may relax Production's evidence, never its sign-off (see requireGoSignOff).
       if (stage === 'production') requireGoSignOff(store, projectId);
       if (decision === 'pass' && !evaluation.canPass) {
-        const failing = evaluation.conditions.filter((c) => !c.holds).map((c) => `${c.label} (${c.detail})`);
-        throw new ApiError('conflict', `The ${stage} gate does not hold: ${failing.join('; ')}`);
+        // The failing conditions' ids travel as a list; the UI names them from the catalog.
+        const failing = evaluation.conditions.filter((c) => !c.holds).map((c) => c.id);
+        throw ApiError.of('conflict', message('error.gateDoesNotHold', { stage, failing: failing.join(', ') }));
       }
       const decided = store.stages.decide(projectId, stage, { decision, actor, ...(trimmed === '' ? {} : { reason: trimmed }) });
       changed(projectId);
@@ -216,7 +219,7 @@ export function createServices(options: ServicesOptions): Handlers {
     },
     'runs.cancel': async ({ runId, actor }) => {
       const run = requireRun(runId);
-      if (run.status !== 'queued' && run.status !== 'running') throw new ApiError('conflict', `Run ${runId} is ${run.status}; only a queued or running run can be cancelled`);
+      if (run.status !== 'queued' && run.status !== 'running') throw ApiError.of('conflict', message('error.runNotCancellable', { run: runId, status: run.status }));
       await jobs.cancel(runId, actor);
       changed(run.projectId);
       return toRun(requireRun(runId));
@@ -249,9 +252,13 @@ export function createServices(options: ServicesOptions): Handlers {
           return [run.id, run.name, run.stage, run.loss, run.status, run.config.seed, e.epoch, e.bleu, e.corpusBleu, e.exactMatch, e.asr, e.trainLoss, e.poisonedRowLoss, e.cleanRowLoss, e.seconds];
         });
       });
-      const slug = project.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || `project-${projectId}`;
-      return Promise.resolve({ fileName: `dece-pilot-${slug}-runs.csv`, csv: toCsv(header, rows) });
+      return Promise.resolve({ fileName: `dece-pilot-${fileSlug(project.name, `project-${projectId}`)}-runs.csv`, csv: toCsv(header, rows) });
     },
+    'audit.list': (filter) => {
+      requireProject(filter.projectId);
+      return Promise.resolve(auditTrail(store, filter));
+    },
+    'audit.exportCsv': (filter) => Promise.resolve(auditCsv(store, filter, requireProject(filter.projectId).name)),
     'reports.generate': async ({ projectId, format, lang }) => {
       requireProject(projectId);
       const report = await generateReport(store, projectId, { format, lang });

@@ -20,6 +20,7 @@ export * from './types';
 export type { AuditInput, AuditListOptions } from './repos/audit';
 export type { CreateProjectInput, RenameProjectInput } from './repos/projects';
 export type { DecideInput, ReopenInput } from './repos/stages';
+export type { RunVersions } from './repos/runs';
 export type { AddItemInput, UpdateItemInput, ToggleItemInput, MoveItemInput } from './repos/checklist';
 export type { AddDatasetInput } from './repos/datasets';
 export type { CreateRunInput, RunListOptions } from './repos/runs';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MessageSchema } from '../../common/messages';
 import type { JsonObject } from './json';
 
 export const STAGES = ['pilot', 'benchmark', 'production'] as const;
@@ -50,7 +51,13 @@ export const DEFAULT_PLAN: Readonly<Record<StageName, readonly string[]>> = {
   ],
 };
 
-export const RunErrorSchema = z.object({ name: z.string(), message: z.string(), stack: z.string().optional() });
+export const RunErrorSchema = z.object({
+  name: z.string(),
+  message: z.string(),
+  stack: z.string().optional(),
+  /** The failure as a catalog message (common/messages.ts), for the UI and reports to show in their language. */
+  i18n: MessageSchema.optional(),
+});
 export type RunError = z.infer<typeof RunErrorSchema>;
 
 /** Non-negative integer counts per split: train, valid, test, poisonable, … */

@@ -1,4 +1,6 @@
 import { AppEventSchema, METHOD_NAMES, type ApiClient, type AppEvent, type MethodName } from '../../common/contract';
+import { MessageSchema, type Message } from '../../common/messages';
+import { parseBridgeError } from '../../preload/protocol';
 import type { AppEventListener, Connection, DecePreloadApi, LinkState } from './types';
 
 /**
@@ -14,6 +16,8 @@ export class ClientError extends Error {
     /** A contract code ('invalid-input', 'not-found', 'conflict', 'failed') or a transport one ('unauthorized', 'network', …). */
     readonly code: string,
     message: string,
+    /** The error as a catalog message, when the main side sent one: shown in the UI's language. */
+    readonly i18n?: Message,
   ) {
     super(message);
   }
@@ -55,7 +59,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export function errorFromBody(body: unknown, status: number): ClientError {
   if (isRecord(body) && typeof body['message'] === 'string') {
     const code = typeof body['code'] === 'string' ? body['code'] : 'failed';
-    return new ClientError(code, body['message']);
+    const i18n = MessageSchema.safeParse(body['i18n']);
+    return new ClientError(code, body['message'], i18n.success ? i18n.data : undefined);
   }
   return new ClientError(status === 401 ? 'unauthorized' : 'failed', `The server answered HTTP ${status}`);
 }
@@ -109,10 +114,8 @@ export function createHttpApi(options: HttpApiOptions): ApiClient {
 
 /** The preload rejects with `[code] message`; this recovers both parts. */
 export function errorFromBridge(error: unknown): ClientError {
-  const message = error instanceof Error ? error.message : String(error);
-  const match = /^\[([a-z-]+)\] ([\s\S]*)$/.exec(message);
-  if (match?.[1] !== undefined && match[2] !== undefined) return new ClientError(match[1], match[2]);
-  return new ClientError('failed', message);
+  const body = parseBridgeError(error);
+  return new ClientError(body.code, body.message, body.i18n);
 }
 
 /** Electron's method calls, with the bridge's errors turned into ClientErrors like browser mode's. */

@@ -6,6 +6,7 @@ import { ConnectionProvider } from '../state/connection';
 import { ToastProvider } from '../state/toasts';
 import { Header } from './Header';
 import { ProjectList } from './ProjectList';
+import { HistoryPage } from './HistoryPage';
 import { ProjectPage } from './ProjectPage';
 
 export function App({ connection }: { connection: Connection }) {
@@ -30,7 +31,13 @@ function Shell() {
       </a>
       <Header />
       <main id="main" className="main">
-        {route.page === 'projects' ? <ProjectList /> : <ProjectPage key={route.projectId} projectId={route.projectId} stage={route.stage} />}
+        {route.page === 'projects' ? (
+          <ProjectList />
+        ) : route.page === 'history' ? (
+          <HistoryPage key={route.projectId} projectId={route.projectId} />
+        ) : (
+          <ProjectPage key={route.projectId} projectId={route.projectId} stage={route.stage} />
+        )}
       </main>
     </div>
   );

@@ -1,21 +1,13 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { GateEvaluation, GateThresholds, Stage } from '../../common/contract';
-import { useFormat } from '../lib/format';
+import { renderMessage } from '../../common/messages';
+import { useFormat, useMessageLang } from '../lib/format';
 import { useLoad } from '../lib/use-load';
 import { useActor } from '../state/actor';
 import { useApi } from '../state/connection';
 import { describeError, useToasts } from '../state/toasts';
 import { Modal } from './Modal';
-
-/** Condition ids the gate reports (main/services/gate.ts); unknown ones fall back to the English label. */
-const CONDITION_IDS = ['previous-stage', 'min-runs', 'paired-runs', 'dece-asr', 'bleu-drop'] as const;
-type ConditionId = (typeof CONDITION_IDS)[number];
-const isConditionId = (id: string): id is ConditionId => (CONDITION_IDS as readonly string[]).includes(id);
-/** The Production gate's own conditions (evaluateProductionGate), translated under `production.conditions`. */
-const PRODUCTION_CONDITION_IDS = ['attack-asr', 'hyperparameters-fixed', 'rollback-plan', 'sign-off'] as const;
-type ProductionConditionId = (typeof PRODUCTION_CONDITION_IDS)[number];
-const isProductionConditionId = (id: string): id is ProductionConditionId => (PRODUCTION_CONDITION_IDS as readonly string[]).includes(id);
 
 interface GatePanelProps {
   projectId: number;
@@ -28,6 +20,7 @@ export function GatePanel({ projectId, stage, revision, onChanged }: GatePanelPr
   const { t } = useTranslation();
   const api = useApi();
   const format = useFormat();
+  const lang = useMessageLang();
   const { ensureActor } = useActor();
   const { showError, notify } = useToasts();
   const gate = useLoad(() => api['stages.evaluateGate']({ projectId, stage: stage.stage }), [api, projectId, stage.stage, revision, stage.status]);
@@ -107,13 +100,9 @@ export function GatePanel({ projectId, stage, revision, onChanged }: GatePanelPr
               </span>
               <span className="sr-only">{condition.holds ? t('gate.conditionHolds') : t('gate.conditionFails')}</span>
               <span className="condition-text">
-                <span className="condition-label">{isConditionId(condition.id)
-                    ? t(`gate.conditions.${condition.id}`)
-                    : isProductionConditionId(condition.id)
-                      ? t(`production.conditions.${condition.id}`)
-                      : condition.label}</span>
-                <span className="condition-detail" lang="en" data-testid="gate-condition-detail">
-                  {condition.detail}
+                <span className="condition-label">{renderMessage(condition.labelMessage, lang)}</span>
+                <span className="condition-detail" data-testid="gate-condition-detail">
+                  {renderMessage(condition.detailMessage, lang)}
                 </span>
               </span>
             </li>

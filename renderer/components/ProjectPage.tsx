@@ -1,12 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { STAGE_NAMES, type AppEvent, type Stage, type StageName } from '../../common/contract';
-import { useFormat } from '../lib/format';
 import { routeHref } from '../lib/router';
 import type { LiveProgress } from '../lib/runs';
 import { useLoad, useThrottled } from '../lib/use-load';
 import { useApi, useAppEvents, useLinkState } from '../state/connection';
 import { describeError } from '../state/toasts';
+import { AuditTable } from './HistoryPage';
 import { StagePanel, downloadBlob } from './StagePanel';
 
 /** The project wizard: Pilot → Benchmark → Production, one stage shown at a time. */
@@ -94,6 +94,9 @@ export function ProjectPage({ projectId, stage }: { projectId: number; stage: St
       <div className="page-head">
         <h1 data-testid="project-title">{project.name}</h1>
         {project.description !== '' && <p className="muted project-description-full">{project.description}</p>}
+        <a className="button" href={routeHref({ page: 'history', projectId })} data-testid="history-link">
+          {t('history.open')}
+        </a>
         <ReportButton projectId={projectId} />
       </div>
       <Stepper projectId={projectId} stages={stages} selected={current.stage} />
@@ -112,7 +115,7 @@ export function ProjectPage({ projectId, stage }: { projectId: number; stage: St
           reloadRuns();
         }}
       />
-      <DecisionHistory stages={stages} />
+      <DecisionHistory projectId={projectId} revision={revision} />
     </div>
   );
 }
@@ -209,34 +212,21 @@ function Stepper({ projectId, stages, selected }: { projectId: number; stages: r
   );
 }
 
-function DecisionHistory({ stages }: { stages: readonly Stage[] }) {
+/** Every gate decision and reopening from the audit trail (a reopened stage's earlier decisions stay listed). */
+function DecisionHistory({ projectId, revision }: { projectId: number; revision: number }) {
   const { t } = useTranslation();
-  const format = useFormat();
-  const decided = stages.filter((s) => s.decision !== null && s.decidedAt !== null).sort((a, b) => (a.decidedAt ?? '').localeCompare(b.decidedAt ?? ''));
+  const api = useApi();
+  const trail = useLoad(() => api['audit.list']({ projectId, kind: 'stage' }), [api, projectId, revision]);
+  const decisions = (trail.data?.entries ?? []).filter((e) => DECISION_ACTIONS.includes(e.action));
   return (
     <section className="card" aria-labelledby="decision-history-title" data-testid="decision-history">
       <h2 id="decision-history-title">{t('decisions.title')}</h2>
-      {decided.length === 0 ? (
-        <p className="empty">{t('decisions.empty')}</p>
-      ) : (
-        <ol className="decision-list">
-          {decided.map((stage) => (
-            <li key={stage.stage} data-testid={`decision-${stage.stage}`}>
-              <span className={`badge badge-${stage.decision === 'override' ? 'override' : 'passed'}`}>
-                {t(stage.decision === 'override' ? 'decisions.override' : 'decisions.pass')}
-              </span>{' '}
-              <strong>{t(`stage.${stage.stage}.name`)}</strong>{' '}
-              <span className="muted">{t('decisions.byAt', { name: stage.decidedBy ?? '—', date: format.dateTime(stage.decidedAt ?? '') })}</span>
-              {stage.decisionReason !== null && stage.decisionReason !== '' && (
-                <blockquote className="reason" data-testid={`decision-reason-${stage.stage}`}>
-                  {stage.decisionReason}
-                </blockquote>
-              )}
-            </li>
-          ))}
-        </ol>
-      )}
-      <p className="muted small">{t('decisions.latestOnly')}</p>
+      {trail.data !== null && decisions.length === 0 ? <p className="empty">{t('decisions.empty')}</p> : <AuditTable entries={decisions} testId="decision-table" />}
+      <p className="muted small">
+        {t('decisions.allDecisions')} <a href={routeHref({ page: 'history', projectId })} data-testid="open-history">{t('history.open')}</a>
+      </p>
     </section>
   );
 }
+
+const DECISION_ACTIONS: readonly string[] = ['stage.pass', 'stage.override', 'stage.reopen'];

@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { RunSummary } from '../../common/contract';
-import { useFormat } from '../lib/format';
+import { renderMessage } from '../../common/messages';
+import { useFormat, useMessageLang } from '../lib/format';
 import { presetOf } from '../lib/presets';
 import { durationOf, isActive, progressOf, type LiveProgress } from '../lib/runs';
 import { useActor } from '../state/actor';
@@ -21,6 +22,7 @@ interface RunsTableProps {
 export function RunsTable({ runs, live, compared, onToggleCompare }: RunsTableProps) {
   const { t, i18n } = useTranslation();
   const format = useFormat();
+  const lang = useMessageLang();
   const api = useApi();
   const { ensureActor } = useActor();
   const { showError } = useToasts();
@@ -191,7 +193,7 @@ export function RunsTable({ runs, live, compared, onToggleCompare }: RunsTablePr
                   )}
                   {run.status === 'failed' && run.error && (
                     <span className="inline-error" title={run.error.message}>
-                      {run.error.message.slice(0, 80)}
+                      {(run.error.i18n ? renderMessage(run.error.i18n, lang) : run.error.message).slice(0, 120)}
                     </span>
                   )}
                 </td>

@@ -3,6 +3,10 @@
  * No plural suffixes (_one/_other): Japanese has no plural forms, so the key sets would differ.
  */
 export const en = {
+  meta: {
+    /** The language of this table, for texts from the shared message catalog (common/messages.ts). */
+    lang: 'en',
+  },
   app: {
     name: 'DeCE Pilot',
     tagline: 'Backdoor-resistant training, step by step',
@@ -92,7 +96,25 @@ export const en = {
     pass: 'Passed',
     override: 'Overridden',
     byAt: 'by {{name}}, {{date}}',
-    latestOnly: 'Shows the current decision of each stage.',
+    allDecisions: 'Every gate decision and reopening, newest first. The full trail is under History.',
+    reopen: 'Reopened',
+  },
+  history: {
+    title: 'History',
+    open: 'History',
+    intro: 'Every entry of the project’s audit log: who did what, when, the value before and after, and the reason given. Entries cannot be edited or deleted.',
+    backToProject: 'Back to the project',
+    filters: 'Filters',
+    stage: 'Stage',
+    person: 'Person',
+    kind: 'Kind',
+    all: 'All',
+    exportCsv: 'Export CSV',
+    empty: 'No entries match.',
+    at: 'Time',
+    what: 'What',
+    change: 'Before → after',
+    reason: 'Reason',
   },
   checklist: {
     title: 'Checklist',
@@ -116,13 +138,6 @@ export const en = {
     conditionsLabel: 'Gate conditions',
     conditionHolds: 'Met:',
     conditionFails: 'Not met:',
-    conditions: {
-      'previous-stage': 'The previous stage has passed',
-      'min-runs': 'Enough finished CE and DeCE runs',
-      'paired-runs': 'A CE and a DeCE run share the same data and seed',
-      'dece-asr': 'DeCE attack success rate within the limit',
-      'bleu-drop': 'DeCE keeps clean BLEU close to CE',
-    },
     thresholds: 'Thresholds',
     maxAsr: 'Max. DeCE ASR (%)',
     maxBleuDrop: 'Max. BLEU drop (points)',
@@ -620,12 +635,6 @@ export const en = {
   production: {
     title: 'Production release',
     intro: 'Fix DeCE’s hyperparameters, hand the loss and the model to the training team, switch production jobs over step by step, sign off, and keep probing for the backdoor.',
-    conditions: {
-      'attack-asr': 'DeCE attack success rate within the limit on every tested attack',
-      'hyperparameters-fixed': 'DeCE hyperparameters fixed for production',
-      'rollback-plan': 'Rollback plan written',
-      'sign-off': 'Signed off (go) since the last change',
-    },
     passedLocked: 'Production has passed: reopen the stage to change what was released.',
     hyper: {
       title: 'Hyperparameters for production',

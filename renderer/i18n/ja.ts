@@ -2,6 +2,9 @@ import type { Messages } from './en';
 
 /** 日本語の UI 文字列。キーは en.ts と完全に同じ（型とテストで確認）。 */
 export const ja: Messages = {
+  meta: {
+    lang: 'ja',
+  },
   app: {
     name: 'DeCE Pilot',
     tagline: 'バックドアに強い学習を段階的に導入',
@@ -91,7 +94,25 @@ export const ja: Messages = {
     pass: '通過',
     override: 'オーバーライド',
     byAt: '{{name}}、{{date}}',
-    latestOnly: '各ステージの現在の判定を表示しています。',
+    allDecisions: 'ゲートのすべての判定と再開を新しい順に表示しています。全履歴は「履歴」にあります。',
+    reopen: '再開',
+  },
+  history: {
+    title: '履歴',
+    open: '履歴',
+    intro: 'プロジェクトの監査ログのすべての記録です。誰が・いつ・何を行ったか、変更前と変更後の値、記入された理由を示します。記録は編集も削除もできません。',
+    backToProject: 'プロジェクトに戻る',
+    filters: '絞り込み',
+    stage: 'ステージ',
+    person: '担当者',
+    kind: '種類',
+    all: 'すべて',
+    exportCsv: 'CSV を出力',
+    empty: '該当する記録はありません。',
+    at: '日時',
+    what: '内容',
+    change: '変更前 → 変更後',
+    reason: '理由',
   },
   checklist: {
     title: 'チェックリスト',
@@ -115,13 +136,6 @@ export const ja: Messages = {
     conditionsLabel: 'ゲートの条件',
     conditionHolds: '達成:',
     conditionFails: '未達:',
-    conditions: {
-      'previous-stage': '前のステージを通過している',
-      'min-runs': '完了した CE と DeCE の実行が十分にある',
-      'paired-runs': '同じデータとシードの CE と DeCE の実行がそろっている',
-      'dece-asr': 'DeCE の攻撃成功率が上限以下',
-      'bleu-drop': 'DeCE のクリーン BLEU が CE から大きく下がっていない',
-    },
     thresholds: 'しきい値',
     maxAsr: 'DeCE の ASR 上限（%）',
     maxBleuDrop: 'BLEU 低下の許容幅（ポイント）',
@@ -619,12 +633,6 @@ export const ja: Messages = {
   production: {
     title: '本番リリース',
     intro: 'DeCE のハイパーパラメータを確定し、損失関数とモデルを学習チームに渡し、本番の学習ジョブを段階的に切り替え、サインオフを記録し、バックドアの監視を続けます。',
-    conditions: {
-      'attack-asr': '検証したすべての攻撃で DeCE の攻撃成功率が上限以内',
-      'hyperparameters-fixed': '本番用の DeCE ハイパーパラメータが確定している',
-      'rollback-plan': 'ロールバック計画が書かれている',
-      'sign-off': '最後の変更以降に承認（Go）のサインオフがある',
-    },
     passedLocked: '本番ステージは通過済みです。リリース内容を変えるにはステージを再開してください。',
     hyper: {
       title: '本番用ハイパーパラメータ',

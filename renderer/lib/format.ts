@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
+import { messageLang, type MessageLang } from '../../common/messages';
 
 /** Numbers, dates and durations in the current UI language, through Intl. */
 export interface Formatters {
@@ -51,6 +52,12 @@ export function createFormatters(language: string): Formatters {
       return secs.format(s);
     },
   };
+}
+
+/** The catalog language (common/messages.ts) that matches the UI's. */
+export function useMessageLang(): MessageLang {
+  const { i18n } = useTranslation();
+  return messageLang(i18n.resolvedLanguage ?? i18n.language);
 }
 
 export function useFormat(): Formatters {

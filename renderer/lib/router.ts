@@ -6,13 +6,15 @@ import { STAGE_NAMES, type StageName } from '../../common/contract';
  *   #/                          the project list
  *   #/projects/<id>             a project's wizard, on its current stage
  *   #/projects/<id>/<stage>     a project's wizard, on one stage
+ *   #/projects/<id>/history     a project's audit trail
  */
-export type Route = { page: 'projects' } | { page: 'project'; projectId: number; stage: StageName | null };
+export type Route = { page: 'projects' } | { page: 'project'; projectId: number; stage: StageName | null } | { page: 'history'; projectId: number };
 
 export function parseRoute(hash: string): Route {
   const match = /^#\/projects\/(\d+)(?:\/([a-z]+))?\/?$/.exec(hash);
   if (match?.[1] !== undefined) {
     const projectId = Number(match[1]);
+    if (match[2] === 'history' && Number.isSafeInteger(projectId) && projectId > 0) return { page: 'history', projectId };
     const stage = STAGE_NAMES.find((s) => s === match[2]) ?? null;
     if (Number.isSafeInteger(projectId) && projectId > 0) return { page: 'project', projectId, stage };
   }
@@ -21,6 +23,7 @@ export function parseRoute(hash: string): Route {
 
 export function routeHref(route: Route): string {
   if (route.page === 'projects') return '#/';
+  if (route.page === 'history') return `#/projects/${route.projectId}/history`;
   return `#/projects/${route.projectId}${route.stage ? `/${route.stage}` : ''}`;
 }
 

@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { messageLang, renderMessage } from '../../common/messages';
 import { ClientError } from '../api/client';
 
 type Translate = ReturnType<typeof useTranslation>['t'];
@@ -85,6 +86,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
 
 /** Transport problems get a translated explanation; the server's own messages are shown as sent. */
 export function describeError(error: unknown, t: Translate): string {
+  if (error instanceof ClientError && error.i18n !== undefined) return t('errors.withMessage', { message: renderMessage(error.i18n, messageLang(t('meta.lang'))) });
   if (error instanceof ClientError) {
     if (error.code === 'network') return t('errors.network');
     if (error.code === 'unauthorized') return t('errors.unauthorized');

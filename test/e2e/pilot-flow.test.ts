@@ -3,6 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { AppShell } from './pages/app-shell';
 import { LaunchDialog } from './pages/launch-dialog';
+import { ProductionPanel } from './pages/production-panel';
 import { ProjectPage } from './pages/project-page';
 import { ProjectsPage } from './pages/projects-page';
 import { CHROMIUM, haveChromium, openBrowserSession, type BrowserSession, type Server } from './support/browser-mode';
@@ -179,8 +180,9 @@ describe.skipIf(!haveChromium)('browser mode, end to end', () => {
     await shot('08-gate-holds');
     await project.gatePass.click();
     await page.locator('[data-testid="stage-tab-pilot"][data-status="passed"]').waitFor();
-    await page.getByTestId('decision-pilot').waitFor();
-    expect(await page.getByTestId('decision-pilot').textContent()).toContain(ACTOR);
+    const pilotDecision = project.decisionHistory.locator('[data-testid="history-entry"][data-stage="pilot"]').first();
+    await pilotDecision.waitFor();
+    expect(await pilotDecision.textContent()).toContain(ACTOR);
     expect(await project.stageTab('benchmark').getAttribute('data-status')).toBe('active');
     await shot('09-pilot-passed');
 
@@ -193,7 +195,8 @@ describe.skipIf(!haveChromium)('browser mode, end to end', () => {
     await project.reasonInput.fill(OVERRIDE_REASON);
     await project.reasonConfirm.click();
     await page.locator('[data-testid="stage-tab-benchmark"][data-status="passed"]').waitFor();
-    expect(await page.getByTestId('decision-reason-benchmark').textContent()).toBe(OVERRIDE_REASON);
+    const benchmarkReason = project.decisionHistory.locator('[data-testid="history-entry"][data-stage="benchmark"] [data-testid="history-reason"]').first();
+    await expect.poll(() => benchmarkReason.textContent()).toBe(OVERRIDE_REASON);
     expect(await project.gateDecisionReason.textContent()).toBe(OVERRIDE_REASON);
     await shot('10-benchmark-override');
 
@@ -204,7 +207,7 @@ describe.skipIf(!haveChromium)('browser mode, end to end', () => {
     expect(await project.stageTab('pilot').getAttribute('data-status')).toBe('passed');
     expect(await project.stageTab('benchmark').getAttribute('data-status')).toBe('passed');
     expect(await project.stageTab('production').getAttribute('data-status')).toBe('active');
-    expect(await page.getByTestId('decision-reason-benchmark').textContent()).toBe(OVERRIDE_REASON);
+    await expect.poll(() => benchmarkReason.textContent()).toBe(OVERRIDE_REASON);
     await project.openStage('pilot');
     expect(await project.checklistItem(0).getAttribute('data-done')).toBe('true');
     expect(await project.checklistItem(1).getAttribute('data-done')).toBe('true');
@@ -270,6 +273,78 @@ describe.skipIf(!haveChromium)('browser mode, end to end', () => {
     await expect.poll(() => project.chartLegend('loss').getByTestId('chart-legend-item').count()).toBe(2);
     await shot('15-japanese-project');
 
+    // Japanese is drawn with the bundled font, not as missing-glyph boxes: two different kana render to
+    // different pixels, and differently from a code point no font has (drawn as the missing-glyph box).
+    const glyphs = await page.evaluate(async () => {
+      await document.fonts.load('16px "DeCE Noto Sans JP"', 'パイロット');
+      const draw = (text: string) => {
+        const canvas = document.createElement('canvas');
+        canvas.width = 40;
+        canvas.height = 40;
+        const context = canvas.getContext('2d');
+        if (!context) return '';
+        context.font = '28px "DeCE Noto Sans JP", sans-serif';
+        context.fillText(text, 4, 32);
+        return canvas.toDataURL();
+      };
+      const loaded = [...document.fonts].filter((f) => f.family.replace(/"/g, '') === 'DeCE Noto Sans JP' && f.status === 'loaded').length;
+      return { pa: draw('パ'), i: draw('イ'), missing: draw('\u{E000}'), loaded };
+    });
+    expect(glyphs.loaded).toBeGreaterThan(0);
+    expect(glyphs.pa).not.toBe(glyphs.i);
+    expect(glyphs.pa).not.toBe(glyphs.missing);
+    expect(glyphs.i).not.toBe(glyphs.missing);
+
+    // Every gate condition reads in Japanese: no sentence in the gate panel is ASCII only.
+    await expect.poll(() => project.gateConditions.count()).toBeGreaterThan(2);
+    const gateTexts = await page.locator('[data-testid="gate"] .condition-text > span').allTextContents();
+    expect(gateTexts.length).toBeGreaterThan(4);
+    for (const text of gateTexts) expect(text, text).toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/);
+
+    // Production: a go sign-off, then the whole audit trail on the History page.
+    const production = new ProductionPanel(page);
+    await project.openStage('production');
+    await production.signOffName.fill('佐藤 愛子');
+    await production.signOffRole.fill('リリース責任者');
+    await production.signOffDecision('go').check();
+    await production.signOffComment.fill('ベンチマークの結果を確認済み');
+    await production.signOffSubmit.click();
+    await production.signOffs.first().waitFor();
+
+    await page.getByTestId('history-link').click();
+    await page.getByTestId('history-title').waitFor();
+    expect(await page.getByTestId('history-title').textContent()).toBe('履歴');
+    const entries = page.getByTestId('history-entry');
+    await expect.poll(() => entries.count()).toBeGreaterThan(10);
+    const all = await entries.count();
+    await page.getByTestId('history-kind').selectOption('stage');
+    await expect.poll(() => entries.count()).toBeLessThan(all);
+    const override = page.locator('[data-testid="history-entry"][data-action="stage.override"]');
+    await override.first().waitFor();
+    expect(await override.first().textContent()).toContain('ゲートのオーバーライド');
+    expect(await override.first().getByTestId('history-reason').textContent()).toBe(OVERRIDE_REASON);
+    await page.getByTestId('history-actor').selectOption(ACTOR);
+    await expect.poll(async () => (await entries.allTextContents()).every((t) => t.includes(ACTOR))).toBe(true);
+    await shot('16-japanese-history');
+    const [historyCsv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('history-csv').click()]);
+    expect(historyCsv.suggestedFilename()).toMatch(/-history\.csv$/);
+    // The download starts with a byte-order mark so spreadsheets read the UTF-8 as such.
+    const csvText = readFileSync(await historyCsv.path(), 'utf8').replace(/^\uFEFF/, '');
+    expect(csvText.split('\r\n')[0]).toBe('id,at,actor,action,kind,stage,subject,target,before,after,reason');
+    expect(csvText).toContain(OVERRIDE_REASON);
+    expect(csvText).not.toContain('production.sign-off');
+
+    // The Japanese report carries the history in its appendix, sign-off included.
+    await page.getByTestId('back-to-project').click();
+    await project.reportFormat.selectOption('md');
+    await project.reportLang.selectOption('ja');
+    const [jaReport] = await Promise.all([page.waitForEvent('download'), project.downloadReport.click()]);
+    const jaText = readFileSync(await jaReport.path(), 'utf8');
+    const history = jaText.slice(jaText.indexOf('### 履歴（監査ログ）'));
+    expect(history.length).toBeGreaterThan(100);
+    expect(history).toContain('サインオフ');
+    expect(history).toContain('ゲートのオーバーライド');
+
     expect(pageErrors).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 });

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { AppEvent } from '../../common/contract';
+import { renderMessage } from '../../common/messages';
+import { ENGINE_VERSION } from '../../main/engine/version';
 import { startJob } from '../../main/jobs/run-worker';
 import { DB_FILE_NAME } from '../../main/store/index';
 import { REPO_ROOT, eventLog, jobService, openTestStore, queuedRun, tempDir, threadCount, tinyConfig } from './helpers';
@@ -105,6 +106,9 @@ describe('job service', () => {
     expect(run?.error?.stack).not.toMatch(/run-worker\.ts/);
     const failed = log.events.find((e) => e.type === 'run.status' && e.runId === runId && e.status === 'failed');
     expect(failed).toMatchObject({ error: { message: run?.error?.message } });
+    // The failure is also stored as a catalog message, which the UI shows in its language.
+    expect(run?.error?.i18n).toEqual({ id: 'job.failed', params: { message: run?.error?.message } });
+    expect(renderMessage(run?.error?.i18n ?? { id: 'job.failed', params: {} }, 'ja')).toMatch(/^学習に失敗しました: /);
   });
 
   it('resumes a run after its process was SIGKILLed mid-epoch, without repeating or recomputing epochs', async () => {
@@ -176,31 +180,36 @@ describe('job service', () => {
     }
   }, 180_000);
 
-  it('keeps the main thread responsive while a job trains (event-loop delay p99 < 50 ms)', async () => {
+  it('keeps the main thread free while a job trains: timers run between the steps of one epoch', async () => {
+    // How responsive (event-loop delay p99) is a figure of `npm run bench`; this checks the mechanism:
+    // training happens off the main thread, so its timers keep firing inside an epoch, not only between epochs.
     const dataDir = tempDir();
     const store = openTestStore(dataDir);
-    const { runId } = queuedRun(store, tinyConfig('dece', { epochs: 6 }));
+    const { runId } = queuedRun(store, tinyConfig('dece', { epochs: 1 }));
     const log = eventLog();
-    const jobs = jobService({ store, dataDir, maxConcurrent: 1, emit: log.emit });
+    const timeline: ('tick' | { step: number })[] = [];
+    const emit = (e: AppEvent): void => {
+      if (isStep(runId)(e) && e.type === 'run.progress' && e.event.type === 'step') timeline.push({ step: e.event.step });
+      log.emit(e);
+    };
+    const jobs = jobService({ store, dataDir, maxConcurrent: 1, emit });
+    const ticker = setInterval(() => timeline.push('tick'), 5);
     jobs.enqueue(runId);
-    await log.waitFor(isStep(runId));
+    await log.waitFor((e) => e.type === 'run.status' && e.runId === runId && e.status === 'finished', 120_000);
+    clearInterval(ticker);
 
-    // The 2 cores are shared with other engineers' builds: a burst elsewhere can stall any thread for a
-    // moment. Work done on the main thread per event would show in every window, so up to three 3-second
-    // windows are sampled and the first one under the limit ends the test.
-    const windows: number[] = [];
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const histogram = monitorEventLoopDelay({ resolution: 10 });
-      const stepsBefore = log.events.filter(isStep(runId)).length;
-      histogram.enable();
-      await new Promise((resolve) => setTimeout(resolve, 3000));
-      histogram.disable();
-      // Training really went on meanwhile, with its events flowing through this thread.
-      expect(log.events.filter(isStep(runId)).length).toBeGreaterThan(stepsBefore);
-      windows.push(histogram.percentile(99) / 1e6);
-      if ((windows.at(-1) ?? Infinity) < 50) break;
-    }
-    expect(Math.min(...windows), `p99 per window (ms): ${windows.map((w) => w.toFixed(1)).join(', ')}`).toBeLessThan(50);
-    await jobs.cancel(runId, 'tester');
-  });
+    const stepIndexes = timeline.flatMap((entry, index) => (entry === 'tick' ? [] : [index]));
+    expect(stepIndexes.length).toBeGreaterThan(1);
+    const firstStep = stepIndexes[0] ?? 0;
+    const lastStep = stepIndexes.at(-1) ?? 0;
+    const lastEntry = timeline[lastStep];
+    // The epoch had more steps than the first one reported, and timers fired while it was still running.
+    expect(typeof lastEntry === 'object' && lastEntry.step).toBeGreaterThan(1);
+    expect(timeline.slice(firstStep, lastStep).filter((entry) => entry === 'tick').length).toBeGreaterThan(0);
+    // The run records what produced its numbers: app, engine and TensorFlow.js versions and the backend it ran on.
+    const versions = store.runs.versions(runId);
+    expect(versions?.app).toMatch(/^\d+\.\d+\.\d+/);
+    expect(versions?.tfjs).toMatch(/^4\.\d+\.\d+/);
+    expect(versions).toMatchObject({ engine: ENGINE_VERSION, backend: store.runs.get(runId)?.backend });
+  }, 180_000);
 });

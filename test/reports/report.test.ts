@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -197,6 +197,25 @@ describe('decision report from real runs', () => {
         if (lang === 'ja') expect(slides.join('')).toContain('lang="ja-JP"');
       });
 
+      it('History: the appendix of the PDF, the PPTX and the Markdown lists the audit trail, actions in the report language', async () => {
+        const override = lang === 'ja' ? 'ゲートのオーバーライド' : 'Gate overridden';
+        const reason = 'Tiny pilot; the benchmark decides';
+        const md = files[lang].md;
+        expect(md).toContain(`### ${escapeMarkdown(m.historyTitle)}`);
+        const historyPart = md.slice(md.indexOf(m.historyTitle));
+        expect(historyPart).toContain(override);
+        expect(historyPart).toContain(escapeMarkdown(reason));
+        expect(historyPart).toContain('carol');
+        const pdf = squash(pdfText(files[lang].pdf, `history-${lang}`));
+        expect(pdf).toContain(m.historyTitle);
+        // Table cells wrap Japanese anywhere, so the PDF is checked on the actor and the reason's first words.
+        expect(pdf.slice(pdf.indexOf(m.historyTitle))).toMatch(/carol[\s\S]*Tiny pilot;/);
+        const { text } = await slideTexts(files[lang].pptx);
+        const deck = squash(text);
+        expect(deck).toContain(m.historyTitle);
+        expect(deck.slice(deck.indexOf(m.historyTitle))).toContain(reason);
+      });
+
       it('HTML: self-contained, scripts impossible, user text escaped', () => {
         const html = files[lang].html;
         expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">`);
@@ -252,9 +271,10 @@ describe('decision report from real runs', () => {
   }
 
   it('npm run report: writes the file; bad arguments and unknown projects exit 2 with one line', () => {
-    const cli = (args: string[]) => {
+    const cli = (args: string[], locale = 'en_US.UTF-8') => {
       try {
-        const stdout = execFileSync(process.execPath, ['--import', 'tsx', 'main/cli/report.ts', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+        const env = { ...process.env, LC_ALL: locale };
+        const stdout = execFileSync(process.execPath, ['--import', 'tsx', 'main/cli/report.ts', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env });
         return { code: 0, stdout, stderr: '' };
       } catch (error) {
         const e = error as { status: number; stdout: string; stderr: string };
@@ -272,5 +292,11 @@ describe('decision report from real runs', () => {
     const ok = cli(['--project', String(projectId), '--data-dir', join(dir, 'data'), '--format', 'md', '--lang', 'ja', '--out', out]);
     expect(ok.code).toBe(0);
     expect(readdirSync(join(dir, 'cli'))).toEqual(['report.md']);
+    // Without --lang the report follows the OS locale.
+    const localeOut = join(dir, 'cli', 'locale.md');
+    expect(cli(['--project', String(projectId), '--data-dir', join(dir, 'data'), '--format', 'md', '--out', localeOut], 'ja_JP.UTF-8').code).toBe(0);
+    expect(readFileSync(localeOut, 'utf8')).toContain(messages('ja').historyTitle);
+    expect(cli(['--project', String(projectId), '--data-dir', join(dir, 'data'), '--format', 'md', '--out', localeOut], 'en_GB.UTF-8').code).toBe(0);
+    expect(readFileSync(localeOut, 'utf8')).toContain(messages('en').historyTitle);
   });
 });

@@ -57,6 +57,8 @@ const VALID: { [M in MethodName]: MethodInput<M> } = {
   'runs.get': { runId: 1 },
   'runs.exportCsv': { projectId: 1 },
   'reports.generate': { projectId: 1, format: 'pdf', lang: 'en' },
+  'audit.list': { projectId: 1, stage: 'pilot', actor: 'a', kind: 'stage' },
+  'audit.exportCsv': { projectId: 1 },
   'benchmarks.plan': { projectId: 1, spec: benchmarkSpec },
   'benchmarks.start': { projectId: 1, spec: benchmarkSpec, actor: 'a' },
   'benchmarks.list': { projectId: 1 },

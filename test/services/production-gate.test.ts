@@ -50,7 +50,7 @@ describe('production gate', () => {
     const { holds, canPass, detail } = gate({});
     expect(holds).toEqual({ 'previous-stage': true, 'attack-asr': true, 'bleu-drop': true, 'hyperparameters-fixed': true, 'rollback-plan': true, 'sign-off': true });
     expect(canPass).toBe(true);
-    expect(detail('attack-asr')).toBe('badpre: worst 0.0% (run #2, 1 run); ripple: worst 2.5% (run #4, 1 run); limit 5.0%, at least 1 run(s) per attack');
+    expect(detail('attack-asr')).toBe('worst DeCE ASR per attack badpre 0.0% (#2, n 1); ripple 2.5% (#4, n 1); limit 5.0%, at least 1 run(s) per attack');
     expect(detail('sign-off')).toBe('go by Aiko Sato (Release manager)');
   });
 
@@ -62,7 +62,7 @@ describe('production gate', () => {
   it('judges ASR per attack, the worst run of each, and fails when any attack is over the limit', () => {
     const oneBad = gate({ benchmarkRuns: [...evidence, run(5, 'dece', { attack: 'ripple', seed: 2, asr: 7.5, bleu: 40 })] });
     expect(oneBad.holds['attack-asr']).toBe(false);
-    expect(oneBad.detail('attack-asr')).toContain('ripple: worst 7.5% (run #5, 2 runs)');
+    expect(oneBad.detail('attack-asr')).toContain('ripple 7.5% (#5, n 2)');
     // A diverged run (NaN ASR) is never within the limit.
     expect(gate({ benchmarkRuns: [...evidence, run(6, 'dece', { asr: Number.NaN, bleu: 40 })] }).holds['attack-asr']).toBe(false);
     // Too few DeCE runs for an attack.

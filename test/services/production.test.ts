@@ -52,7 +52,7 @@ describe('the Production stage over a real store, real training and real workers
     let g = await gate();
     expect(g.conditions.map((c) => c.id)).toEqual(['previous-stage', 'attack-asr', 'bleu-drop', 'hyperparameters-fixed', 'rollback-plan', 'sign-off']);
     expect(g.holds).toEqual({ 'previous-stage': false, 'attack-asr': true, 'bleu-drop': true, 'hyperparameters-fixed': false, 'rollback-plan': false, 'sign-off': false });
-    expect(g.detail('attack-asr')).toContain(`badpre: worst ${deceFinal.asr.toFixed(1)}% (run #${deceRun.id}, 1 run)`);
+    expect(g.detail('attack-asr')).toContain(`badpre ${deceFinal.asr.toFixed(1)}% (#${deceRun.id}, n 1)`);
     // Too few DeCE runs per attack, then enough; a BLEU limit of 0 holds exactly when DeCE did not lose BLEU.
     await setLimits({ maxAsr, maxBleuDrop: 0, minRunsPerLoss: 2 });
     g = await gate();

@@ -3,11 +3,12 @@ import { migration0002 } from './0002_run_tags';
 import { migration0003 } from './0003_benchmarks';
 import { migration0004 } from './0004_searches';
 import { migration0005 } from './0005_production';
+import { migration0006 } from './0006_run_versions';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
 
 /** Every migration this build knows, in order. Append only. */
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005];
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MessageSchema } from '../../../common/messages';
 import { immediate, nullable, requireId, requireText, rowId, type StoreContext } from '../context';
 import { StoreNotFoundError, StoreStateError, StoreValidationError } from '../errors';
 import { JsonObjectSchema, jsonColumn, parseRow, parseRows, toJsonObjectText } from '../json';
@@ -68,7 +69,8 @@ function jsonOrUndefined(value: unknown): string | undefined {
 /** Keeps what a person needs to diagnose a failure, and nothing (like circular causes) that would break JSON. */
 export function serializeRunError(error: unknown): RunError {
   if (error instanceof Error) {
-    return { name: error.name, message: error.message, ...(error.stack === undefined ? {} : { stack: error.stack }) };
+    const i18n = MessageSchema.safeParse((error as Error & { i18n?: unknown }).i18n);
+    return { name: error.name, message: error.message, ...(error.stack === undefined ? {} : { stack: error.stack }), ...(i18n.success ? { i18n: i18n.data } : {}) };
   }
   let message: string;
   try {
@@ -115,6 +117,15 @@ interface ActorOption {
   actor?: string;
 }
 
+export interface RunVersions {
+  app: string;
+  engine: string;
+  tfjs: string;
+  backend: string;
+}
+
+const RunVersionsRowSchema = z.object({ app_version: z.string(), engine_version: z.string(), tfjs_version: z.string(), backend: z.string() });
+
 export class RunsRepo {
   constructor(private readonly ctx: StoreContext) {}
 
@@ -158,6 +169,35 @@ export class RunsRepo {
       });
       return requireRun(ctx, id);
     });
+  }
+
+  /** Records what software a run is trained with (a resumed run records again; the latest start wins). */
+  recordVersions(id: number, versions: RunVersions): RunVersions {
+    const { ctx } = this;
+    const row = {
+      id: requireId(id, 'runId'),
+      app: requireText(versions.app, 'app version', 64),
+      engine: requireText(versions.engine, 'engine version', 64),
+      tfjs: requireText(versions.tfjs, 'TensorFlow.js version', 64),
+      backend: requireText(versions.backend, 'backend', 64),
+      now: ctx.now(),
+    };
+    ctx
+      .stmt(
+        `INSERT INTO run_versions (run_id, app_version, engine_version, tfjs_version, backend, recorded_at)
+         VALUES (@id, @app, @engine, @tfjs, @backend, @now)
+         ON CONFLICT (run_id) DO UPDATE SET app_version = @app, engine_version = @engine, tfjs_version = @tfjs, backend = @backend, recorded_at = @now`,
+      )
+      .run(row);
+    return { app: row.app, engine: row.engine, tfjs: row.tfjs, backend: row.backend };
+  }
+
+  /** What software the run was last started with, or null for a run that never started (or predates the record). */
+  versions(id: number): RunVersions | null {
+    const row = this.ctx.stmt('SELECT app_version, engine_version, tfjs_version, backend FROM run_versions WHERE run_id = ?').get(id);
+    if (row === undefined) return null;
+    const parsed = RunVersionsRowSchema.parse(row);
+    return { app: parsed.app_version, engine: parsed.engine_version, tfjs: parsed.tfjs_version, backend: parsed.backend };
   }
 
   get(id: number): Run | undefined {

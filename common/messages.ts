@@ -1,0 +1,192 @@
+import { z } from 'zod';
+import { STAGE_NAMES } from './schemas';
+
+/**
+ * Messages that cross a boundary (gate conditions, service errors, job failures, the audit trail's
+ * actions, a verdict) travel as an id and parameters, never as a finished sentence: the renderer, the
+ * reports and the command line render them in their own language with renderMessage().
+ *
+ * Placeholders: `{name}` inserts a parameter as it is (ids, names, run lists); `{name:n0}`, `{name:n1}`
+ * and `{name:n2}` a number with that many decimals, `{name:pct}` a percentage given as 0–100 with one
+ * decimal, `{name:stage}` and `{name:status}` a stage name or stage status in the message's language,
+ * `{name:date}` an ISO timestamp, `{name:conditions}` a comma-separated list of gate condition ids as their labels. Numbers and dates go through Intl for the language.
+ */
+
+export const MESSAGE_LANGS = ['en', 'ja'] as const;
+export type MessageLang = (typeof MESSAGE_LANGS)[number];
+
+interface Entry {
+  en: string;
+  ja: string;
+}
+
+export const MESSAGES = {
+  // Words used inside other messages.
+  'stage.pilot': { en: 'Pilot', ja: 'パイロット' },
+  'stage.benchmark': { en: 'Benchmark', ja: 'ベンチマーク' },
+  'stage.production': { en: 'Production', ja: '本番導入' },
+  'stageStatus.locked': { en: 'locked', ja: 'ロック中' },
+  'stageStatus.active': { en: 'in progress', ja: '進行中' },
+  'stageStatus.passed': { en: 'passed', ja: '通過' },
+
+  // Gate conditions: labels and details (main/services/gate.ts).
+  'gate.label.previous-stage': { en: 'The previous stage has passed', ja: '前のステージが通過している' },
+  'gate.label.min-runs': { en: 'Enough finished CE and DeCE runs', ja: '完了した CE と DeCE のランが十分にある' },
+  'gate.label.paired-runs': { en: 'A CE and a DeCE run share the same data config and seed', ja: 'データ設定とシードが同じ CE と DeCE のランがある' },
+  'gate.label.dece-asr': { en: 'DeCE attack success rate within the limit', ja: 'DeCE の攻撃成功率が上限以内' },
+  'gate.label.bleu-drop': { en: 'DeCE keeps clean BLEU close to CE', ja: 'DeCE のクリーン BLEU が CE に近い' },
+  'gate.label.attack-asr': { en: 'DeCE attack success rate within the limit on every tested attack', ja: '検証したすべての攻撃で DeCE の攻撃成功率が上限以内' },
+  'gate.label.hyperparameters-fixed': { en: 'DeCE hyperparameters fixed for production', ja: '本番用の DeCE ハイパーパラメータが確定している' },
+  'gate.label.rollback-plan': { en: 'Rollback plan written', ja: 'ロールバック計画が書かれている' },
+  'gate.label.sign-off': { en: 'Signed off (go) since the last change', ja: '最後の変更以降に承認（Go）のサインオフがある' },
+  'gate.detail.previousStage': { en: '{stage:stage}: {status:status}', ja: '{stage:stage}: {status:status}' },
+  'gate.detail.minRuns': { en: 'CE {ce:n0}, DeCE {dece:n0} (need {need:n0} each)', ja: 'CE {ce:n0} 件、DeCE {dece:n0} 件（各 {need:n0} 件必要）' },
+  'gate.detail.pairs': { en: 'pairs {pairs}', ja: '組 {pairs}' },
+  'gate.detail.noPairs': { en: 'no CE run shares a DeCE run’s data config and seed', ja: 'データ設定とシードが一致する CE と DeCE の組がない' },
+  'gate.detail.noPairAsr': { en: 'no pair to judge (limit {limit:pct})', ja: '判定できる組がない（上限 {limit:pct}）' },
+  'gate.detail.noPairBleu': { en: 'no pair to judge (limit {limit:n1} points)', ja: '判定できる組がない（上限 {limit:n1} ポイント）' },
+  'gate.detail.asr': { en: 'highest DeCE ASR {asr:pct} (run #{run}; limit {limit:pct})', ja: 'DeCE の最大 ASR {asr:pct}（ラン #{run}、上限 {limit:pct}）' },
+  'gate.detail.bleuDrop': {
+    en: 'largest drop {drop:n1} BLEU points (CE #{ce} {ceBleu:n1} → DeCE #{dece} {deceBleu:n1}; limit {limit:n1})',
+    ja: '最大の低下 {drop:n1} BLEU ポイント（CE #{ce} {ceBleu:n1} → DeCE #{dece} {deceBleu:n1}、上限 {limit:n1}）',
+  },
+  'gate.detail.noBenchmarkDece': { en: 'no finished Benchmark DeCE run (limit {limit:pct})', ja: 'ベンチマークで完了した DeCE ランがない（上限 {limit:pct}）' },
+  'gate.detail.noBenchmarkDeceFixed': {
+    en: 'no finished Benchmark DeCE run with ε {labelSmoothing}, α_base {alphaBase} (limit {limit:pct})',
+    ja: 'ε {labelSmoothing}、α_base {alphaBase} でベンチマークを完了した DeCE ランがない（上限 {limit:pct}）',
+  },
+  'gate.detail.noBenchmarkPair': { en: 'no Benchmark CE run shares a DeCE run’s data config and seed (limit {limit:n1} points)', ja: 'DeCE ランとデータ設定・シードが一致するベンチマークの CE ランがない（上限 {limit:n1} ポイント）' },
+  'gate.detail.noBenchmarkPairFixed': {
+    en: 'no Benchmark CE run shares the data config and seed of a DeCE run with ε {labelSmoothing}, α_base {alphaBase} (limit {limit:n1} points)',
+    ja: 'ε {labelSmoothing}、α_base {alphaBase} の DeCE ランとデータ設定・シードが一致するベンチマークの CE ランがない（上限 {limit:n1} ポイント）',
+  },
+  'gate.detail.attacks': { en: 'worst DeCE ASR per attack {attacks}; limit {limit:pct}, at least {need:n0} run(s) per attack', ja: '攻撃ごとの DeCE の最大 ASR {attacks}。上限 {limit:pct}、攻撃ごとに {need:n0} 件以上' },
+  'gate.detail.notFixed': { en: 'not fixed', ja: '未確定' },
+  'gate.detail.fixed': { en: 'ε {labelSmoothing}, α_base {alphaBase}, ignore index {ignoreIndex} ({source})', ja: 'ε {labelSmoothing}、α_base {alphaBase}、ignore index {ignoreIndex}（{source}）' },
+  'gate.detail.notWritten': { en: 'not written', ja: '未作成' },
+  'gate.detail.writtenBy': { en: 'written by {name}', ja: '作成者 {name}' },
+  'gate.detail.noSignOff': { en: 'no sign-off since the last reopen or change', ja: '最後の再開・変更以降のサインオフがない' },
+  'gate.detail.signOff': { en: '{decision} by {name} ({role})', ja: '{name}（{role}）による {decision}' },
+
+  // Service errors (main/services).
+  'error.gateDoesNotHold': { en: 'The {stage:stage} gate does not hold: {failing:conditions}', ja: '{stage:stage} のゲート条件を満たしていません: {failing:conditions}' },
+  'error.stageNotActive': { en: 'Stage {stage:stage} is {status:status}; only an active stage can be decided', ja: 'ステージ「{stage:stage}」は{status:status}です。判定できるのは進行中のステージだけです' },
+  'error.stagePassedThresholds': { en: 'Stage {stage:stage} has passed; reopen it to change its thresholds', ja: 'ステージ「{stage:stage}」は通過済みです。しきい値を変えるには再開してください' },
+  'error.overrideNeedsReason': { en: 'An override needs a written reason', ja: 'オーバーライドには理由の記入が必要です' },
+  'error.runNotCancellable': { en: 'Run {run} is {status}; only a queued or running run can be cancelled', ja: 'ラン {run} は {status} です。取り消せるのは待機中か実行中のランだけです' },
+  'error.notFound': { en: '{what} {id} does not exist', ja: '{what} {id} は存在しません' },
+
+  // Job failures (main/jobs).
+  'job.failed': { en: 'Training failed: {message}', ja: '学習に失敗しました: {message}' },
+  'job.workerExited': { en: 'The training worker stopped unexpectedly (exit code {code})', ja: '学習ワーカーが予期せず停止しました（終了コード {code}）' },
+
+  // The audit trail's actions (main/store/repos, read by main/services/audit.ts).
+  'audit.project.create': { en: 'Project created', ja: 'プロジェクト作成' },
+  'audit.project.rename': { en: 'Project renamed', ja: 'プロジェクト名の変更' },
+  'audit.stage.thresholds': { en: 'Gate thresholds changed', ja: 'ゲートのしきい値を変更' },
+  'audit.stage.pass': { en: 'Gate passed', ja: 'ゲート通過' },
+  'audit.stage.override': { en: 'Gate overridden', ja: 'ゲートのオーバーライド' },
+  'audit.stage.reopen': { en: 'Stage reopened', ja: 'ステージの再開' },
+  'audit.checklist.add': { en: 'Checklist item added', ja: 'チェック項目の追加' },
+  'audit.checklist.edit': { en: 'Checklist item edited', ja: 'チェック項目の編集' },
+  'audit.checklist.toggle': { en: 'Checklist item ticked or unticked', ja: 'チェック項目のチェック／解除' },
+  'audit.checklist.move': { en: 'Checklist item moved', ja: 'チェック項目の並べ替え' },
+  'audit.checklist.remove': { en: 'Checklist item removed', ja: 'チェック項目の削除' },
+  'audit.run.create': { en: 'Run created', ja: 'ランの作成' },
+  'audit.run.start': { en: 'Run started', ja: 'ランの開始' },
+  'audit.run.finish': { en: 'Run finished', ja: 'ランの完了' },
+  'audit.run.fail': { en: 'Run failed', ja: 'ランの失敗' },
+  'audit.run.cancel': { en: 'Run cancelled', ja: 'ランの取り消し' },
+  'audit.run.requeue': { en: 'Run requeued', ja: 'ランの再投入' },
+  'audit.run.tags': { en: 'Run tags changed', ja: 'ランのタグの変更' },
+  'audit.dataset.add': { en: 'Dataset added', ja: 'データセットの追加' },
+  'audit.artifact.add': { en: 'File recorded', ja: 'ファイルの記録' },
+  'audit.benchmark.start': { en: 'Benchmark started', ja: 'ベンチマークの開始' },
+  'audit.benchmark.pause': { en: 'Benchmark paused', ja: 'ベンチマークの一時停止' },
+  'audit.benchmark.resume': { en: 'Benchmark resumed', ja: 'ベンチマークの再開' },
+  'audit.benchmark.finish': { en: 'Benchmark finished', ja: 'ベンチマークの完了' },
+  'audit.benchmark.extend': { en: 'Benchmark extended with seeds', ja: 'ベンチマークにシードを追加' },
+  'audit.search.start': { en: 'Hyperparameter search started', ja: 'ハイパーパラメータ探索の開始' },
+  'audit.search.finish': { en: 'Hyperparameter search finished', ja: 'ハイパーパラメータ探索の完了' },
+  'audit.search.fail': { en: 'Hyperparameter search failed', ja: 'ハイパーパラメータ探索の失敗' },
+  'audit.search.cancel': { en: 'Hyperparameter search cancelled', ja: 'ハイパーパラメータ探索の取り消し' },
+  'audit.production.hyperparameters': { en: 'Hyperparameters fixed', ja: 'ハイパーパラメータの確定' },
+  'audit.production.rollback-plan': { en: 'Rollback plan written', ja: 'ロールバック計画の作成' },
+  'audit.production.switch-step': { en: 'Switch step recorded', ja: '切り替えステップの記録' },
+  'audit.production.sign-off': { en: 'Sign-off given', ja: 'サインオフ' },
+  'audit.production.probe': { en: 'Monitoring probe recorded', ja: '監視プローブの記録' },
+  'audit.kind.project': { en: 'Project', ja: 'プロジェクト' },
+  'audit.kind.stage': { en: 'Gate', ja: 'ゲート' },
+  'audit.kind.checklist': { en: 'Checklist', ja: 'チェックリスト' },
+  'audit.kind.run': { en: 'Runs', ja: 'ラン' },
+  'audit.kind.dataset': { en: 'Datasets', ja: 'データセット' },
+  'audit.kind.artifact': { en: 'Files', ja: 'ファイル' },
+  'audit.kind.benchmark': { en: 'Benchmark', ja: 'ベンチマーク' },
+  'audit.kind.search': { en: 'Search', ja: '探索' },
+  'audit.kind.production': { en: 'Production', ja: '本番導入' },
+
+} as const satisfies Record<string, Entry>;
+
+export type MessageId = keyof typeof MESSAGES;
+export const MESSAGE_IDS = Object.keys(MESSAGES) as MessageId[];
+const isMessageId = (id: string): id is MessageId => Object.hasOwn(MESSAGES, id);
+
+export type MessageParam = string | number | boolean | null;
+export const MessageSchema = z.object({
+  id: z.string().refine(isMessageId, { error: 'unknown message id' }),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+});
+export interface Message {
+  id: MessageId;
+  params: Readonly<Record<string, MessageParam>>;
+}
+
+export function message(id: MessageId, params: Readonly<Record<string, MessageParam>> = {}): Message {
+  return { id, params };
+}
+
+const LOCALES: Record<MessageLang, string> = { en: 'en-US', ja: 'ja-JP' };
+/** 'ja', 'ja-JP', 'ja_JP.UTF-8' → 'ja'; anything else → 'en'. */
+export function messageLang(locale: string | null | undefined): MessageLang {
+  return /^ja([-_.]|$)/i.test(locale ?? '') ? 'ja' : 'en';
+}
+
+const PLACEHOLDER = /\{(\w+)(?::(\w+))?\}/g;
+
+/** The placeholders of a text, with their formats, for the catalog's own checks. */
+export function placeholdersOf(text: string): string[] {
+  return [...text.matchAll(PLACEHOLDER)].map((m) => `${m[1] ?? ''}:${m[2] ?? ''}`).sort();
+}
+
+function formatParam(value: MessageParam | undefined, format: string | undefined, lang: MessageLang): string {
+  if (value === undefined || value === null) return '—';
+  const locale = LOCALES[lang];
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return String(value);
+    const digits = format === 'n1' ? 1 : format === 'n2' ? 2 : format === 'n0' ? 0 : undefined;
+    if (format === 'pct') return new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(value / 100);
+    return new Intl.NumberFormat(locale, digits === undefined ? { maximumFractionDigits: 6 } : { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
+  }
+  const text = String(value);
+  if (format === 'stage' && (STAGE_NAMES as readonly string[]).includes(text)) return MESSAGES[`stage.${text}` as MessageId][lang];
+  if (format === 'status' && isMessageId(`stageStatus.${text}`)) return MESSAGES[`stageStatus.${text}` as MessageId][lang];
+  if (format === 'conditions') {
+    const separator = lang === 'ja' ? '、' : '; ';
+    return text
+      .split(',')
+      .map((id) => id.trim())
+      .map((id) => (isMessageId(`gate.label.${id}`) ? MESSAGES[`gate.label.${id}` as MessageId][lang] : id))
+      .join(separator);
+  }
+  if (format === 'date') {
+    const date = new Date(text);
+    return Number.isNaN(date.getTime()) ? text : new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+  }
+  return text;
+}
+
+/** A message in a language; an id this build does not know (from a newer store) shows as the id and its parameters. */
+export function renderMessage(msg: { id: string; params: Readonly<Record<string, MessageParam>> }, lang: MessageLang): string {
+  if (!isMessageId(msg.id)) return `${msg.id} ${JSON.stringify(msg.params)}`;
+  return MESSAGES[msg.id][lang].replace(PLACEHOLDER, (_, name: string, format: string | undefined) => formatParam(msg.params[name], format, lang));
+}
