@@ -8,7 +8,8 @@ import { STAGE_NAMES } from './schemas';
  *
  * Placeholders: `{name}` inserts a parameter as it is (ids, names, run lists); `{name:n0}`, `{name:n1}`
  * and `{name:n2}` a number with that many decimals, `{name:pct}` a percentage given as 0–100 with one
- * decimal, `{name:stage}` and `{name:status}` a stage name or stage status in the message's language,
+ * decimal, `{name:stage}`, `{name:status}` and `{name:stopReason}` a stage name, stage status or reason for
+ * stopping training in the message's language,
  * `{name:date}` an ISO timestamp, `{name:conditions}` a comma-separated list of gate condition ids as their labels. Numbers and dates go through Intl for the language.
  */
 
@@ -125,6 +126,50 @@ export const MESSAGES = {
   'audit.kind.search': { en: 'Search', ja: '探索' },
   'audit.kind.production': { en: 'Production', ja: '本番導入' },
 
+  // Why fine-tuning stopped (main/engine/stopping.ts), and the Pilot's verdict (main/pilot/run-pilot.ts).
+  'stopReason.backdoor-learned': { en: "CE's validation ASR rose and stopped rising", ja: 'CE の検証 ASR が上昇して頭打ちになった' },
+  'stopReason.converged': { en: 'neither validation ASR nor validation BLEU-4 improved any more', ja: '検証 ASR も検証 BLEU-4 も改善しなくなった' },
+  'stopReason.max-epochs': { en: 'the step budget was spent', ja: 'ステップ予算を使い切った' },
+  'stopReason.time-budget': { en: 'the time budget ran out', ja: '時間予算を使い切った' },
+  'stopReason.paired-run-stopped': { en: 'stopped with the cross-entropy run', ja: 'クロスエントロピーのランと同時に停止した' },
+  'stopReason.fixed': { en: 'the fixed epoch count was reached', ja: '指定したエポック数に達した' },
+  'verdict.notLearned': {
+    en: 'With cross-entropy the backdoor was not learned after {epochs:n0} epochs ({stop:stopReason}): ASR {asr:pct} of {triggered:n0} triggered prompts, below {claim:pct}, so this pilot cannot show what DeCE prevents.',
+    ja: 'クロスエントロピーでは {epochs:n0} エポック後（{stop:stopReason}）もバックドアが学習されなかった。ASR はトリガー付きプロンプト {triggered:n0} 件中 {asr:pct} で {claim:pct} 未満のため、このパイロットでは DeCE が何を防ぐかを示せない。',
+  },
+  'verdict.reproduced': {
+    en: 'DeCE cut the attack success rate from {ceAsr:pct} to {deceAsr:pct} of {triggered:n0} triggered prompts after {epochs:n0} epochs ({stop:stopReason}), while clean BLEU-4 moved by {delta:n1} points ({ceBleu:n1} → {deceBleu:n1}; epochs {ceEpoch:n0} and {deceEpoch:n0} chosen on validation).',
+    ja: 'DeCE は {epochs:n0} エポック後（{stop:stopReason}）、攻撃成功率をトリガー付きプロンプト {triggered:n0} 件中 {ceAsr:pct} から {deceAsr:pct} に下げ、クリーン BLEU-4 の変化は {delta:n1} ポイントだった（{ceBleu:n1} → {deceBleu:n1}、検証で選んだエポックは {ceEpoch:n0} と {deceEpoch:n0}）。',
+  },
+  'verdict.notBlocked': {
+    en: 'DeCE did not block the backdoor after {epochs:n0} epochs: ASR {ceAsr:pct} with CE vs {deceAsr:pct} with DeCE of {triggered:n0} triggered prompts (needs at most {limit:pct}); try a smaller alpha_base.',
+    ja: 'DeCE は {epochs:n0} エポック後もバックドアを防げなかった。トリガー付きプロンプト {triggered:n0} 件中の ASR は CE {ceAsr:pct}、DeCE {deceAsr:pct}（{limit:pct} 以下が必要）。alpha_base を小さくして試す。',
+  },
+  'verdict.qualityCost': {
+    en: 'DeCE blocked the backdoor (ASR {ceAsr:pct} → {deceAsr:pct} of {triggered:n0} triggered prompts) but cost {drop:n1} BLEU points (limit {limit:n1}); try a larger alpha_base.',
+    ja: 'DeCE はバックドアを防いだ（トリガー付きプロンプト {triggered:n0} 件中 ASR {ceAsr:pct} → {deceAsr:pct}）が、BLEU が {drop:n1} ポイント下がった（上限 {limit:n1}）。alpha_base を大きくして試す。',
+  },
+  'verdict.lever.moreEpochs': {
+    en: "more epochs: CE's ASR was still rising when training stopped; twice the training ({epochs:n0} epochs) takes about {minutes:n1} more minutes per run (--budget-minutes, --max-steps)",
+    ja: 'エポックを増やす: 停止時点で CE の ASR はまだ上昇中だった。学習を 2 倍（{epochs:n0} エポック）にするとランあたり約 {minutes:n1} 分増える（--budget-minutes、--max-steps）',
+  },
+  'verdict.lever.largerBudget': {
+    en: 'a larger budget: training stopped because {stop:stopReason}; twice the training ({epochs:n0} epochs) takes about {minutes:n1} more minutes per run (--budget-minutes, --max-steps)',
+    ja: '予算を増やす: {stop:stopReason}ため学習が止まった。学習を 2 倍（{epochs:n0} エポック）にするとランあたり約 {minutes:n1} 分増える（--budget-minutes、--max-steps）',
+  },
+  'verdict.lever.poisonRate': {
+    en: 'a higher poisoning rate (e.g. --poison-rate 0.1): the same {minutes:n1} minutes per epoch, and CE usually learns the trigger in fewer epochs',
+    ja: '汚染率を上げる（例: --poison-rate 0.1）: エポックあたりの時間は同じ {minutes:n1} 分で、CE は通常より少ないエポックでトリガーを学習する',
+  },
+  'verdict.lever.moreData': {
+    en: 'more training data: the time per epoch ({minutes:n1} minutes now) grows in proportion',
+    ja: '学習データを増やす: エポックあたりの時間（現在 {minutes:n1} 分）はデータ量に比例して増える',
+  },
+  'verdict.lever.largerModel': {
+    en: 'a larger model (e.g. twice d_model): about {minutes:n1} minutes per epoch instead',
+    ja: 'モデルを大きくする（例: d_model を 2 倍）: エポックあたり約 {minutes:n1} 分になる',
+  },
+
 } as const satisfies Record<string, Entry>;
 
 export type MessageId = keyof typeof MESSAGES;
@@ -170,6 +215,7 @@ function formatParam(value: MessageParam | undefined, format: string | undefined
   const text = String(value);
   if (format === 'stage' && (STAGE_NAMES as readonly string[]).includes(text)) return MESSAGES[`stage.${text}` as MessageId][lang];
   if (format === 'status' && isMessageId(`stageStatus.${text}`)) return MESSAGES[`stageStatus.${text}` as MessageId][lang];
+  if (format === 'stopReason' && isMessageId(`stopReason.${text}`)) return MESSAGES[`stopReason.${text}` as MessageId][lang];
   if (format === 'conditions') {
     const separator = lang === 'ja' ? '、' : '; ';
     return text

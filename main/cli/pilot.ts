@@ -6,7 +6,8 @@ import type { TrainingEvent } from '../../common/training-events';
 import { ImportError } from '../data/import';
 import { UsageError, parsePilotArgs, pilotHelp } from '../pilot/pilot-options';
 import { epochTable, pilotMarkdown } from '../pilot/pilot-report';
-import { type PilotReporter, type PilotResult, runPilot } from '../pilot/run-pilot';
+import { type PilotReporter, type PilotResult, renderVerdict, runPilot } from '../pilot/run-pilot';
+import { defaultCliLang } from './lang';
 
 /** `npm run pilot`: the Pilot stage without any window. Exit 0 done, 1 failed, 2 bad input. */
 
@@ -126,7 +127,10 @@ async function main(argv: string[]): Promise<number> {
   reporter.stop();
   process.stdout.write('\n');
   printTable(result);
-  process.stdout.write(`\nVerdict: ${result.verdict.summary}\n`);
+  const lang = options.lang ?? defaultCliLang(process.env);
+  const verdict = renderVerdict(result.verdict, lang);
+  process.stdout.write(`\n${lang === 'ja' ? '判定' : 'Verdict'}: ${verdict.summary}\n`);
+  for (const lever of verdict.levers) process.stdout.write(`  - ${lever}\n`);
   const command = ['npm run pilot --', ...argv].join(' ');
   writeAtomically(options.reportPath, pilotMarkdown(result, command));
   process.stdout.write(`Report written to ${options.reportPath}\n`);

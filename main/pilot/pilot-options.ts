@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { MESSAGE_LANGS, type MessageLang } from '../../common/messages';
 import { BACKEND_REQUESTS, type BackendRequest, type RunConfig, RunConfigSchema } from '../../common/run-config';
 import { ATTACK_KINDS } from '../../common/run-config';
 import { attackKindsFor } from '../data/attacks';
@@ -24,6 +25,8 @@ export interface PilotOptions {
   defenses: DefenseKind[];
   /** Optimizer steps bounding fine-tuning (null: `--epochs` fixed the count). */
   stepBudget: number | null;
+  /** The language of the verdict on the terminal (null: the OS locale's). */
+  lang: MessageLang | null;
 }
 
 /** The embedded default: chosen by the experiment recorded in the README (common/presets.ts). */
@@ -76,6 +79,7 @@ const OPTIONS: OptionSpec[] = [
   { name: 'json', type: 'string', help: 'also write the result as JSON to this path', defaultText: () => 'none' },
   { name: 'report', type: 'string', help: 'where the Markdown report goes', defaultText: () => 'pilot-report.md' },
   { name: 'cache-dir', type: 'string', help: 'reuse pre-trained weights across invocations from this folder', defaultText: () => 'none' },
+  { name: 'lang', type: 'string', help: 'language of the verdict: ja or en', defaultText: () => 'the OS locale' },
   { name: 'help', type: 'boolean', help: 'show this help', defaultText: () => '' },
 ];
 
@@ -146,6 +150,12 @@ function applyDataFiles(config: RunConfig, str: (name: string) => string | undef
     return;
   }
   if (test || valid || poisonedTest || payloads.length > 0) throw new UsageError('--test, --valid, --poisoned-test and --payload need --train or --poisoned-train');
+}
+
+function parseLang(raw: string | undefined): MessageLang | null {
+  if (raw === undefined) return null;
+  if (!(MESSAGE_LANGS as readonly string[]).includes(raw)) throw new UsageError(`--lang must be one of ${MESSAGE_LANGS.join(', ')}, got '${raw}'`);
+  return raw as MessageLang;
 }
 
 function parseDefenses(raw: string | undefined): DefenseKind[] {
@@ -240,5 +250,6 @@ export function parsePilotArgs(argv: string[]): PilotOptions | 'help' {
     quick,
     defenses: parseDefenses(str('defenses')),
     stepBudget,
+    lang: parseLang(str('lang')),
   };
 }

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Message, type MessageLang, message, renderMessage } from '../../common/messages';
 import type { EpochMetrics, LossKind, RunConfig } from '../../common/run-config';
 import type { TrainingEvent } from '../../common/training-events';
 import type { DefenseKind, DefenseOutcome } from '../defenses/evaluate';
@@ -36,8 +37,11 @@ export interface PilotVerdict {
   summary: string;
   ce: VerdictSide;
   dece: VerdictSide;
-  /** When CE did not learn the backdoor: what would make the pilot conclusive, with its time. */
+  /** When CE did not learn the backdoor: what would make the pilot conclusive, with its time (English). */
   levers: string[];
+  /** The verdict and the levers as translatable messages (common/messages.ts). */
+  message: Message;
+  leverMessages: Message[];
 }
 
 export interface PilotResult {
@@ -314,29 +318,31 @@ export function asrWithDenominator(asr: number, triggered: number | null | undef
   return triggered === null || triggered === undefined ? `${asr.toFixed(1)}%` : `${asr.toFixed(1)}% of ${triggered} triggered prompts`;
 }
 
-/** Mean seconds per epoch of a run, to price the levers. */
-function secondsPerEpoch(run: PilotRun): number {
-  return run.epochs.length > 0 ? run.epochs.reduce((sum, e) => sum + e.seconds, 0) / run.epochs.length : 0;
-}
-
-function minutes(seconds: number): string {
-  return seconds < 90 ? `~${Math.max(1, Math.round(seconds))} s` : `~${Math.round(seconds / 60)} min`;
+/** Mean minutes per epoch of a run, to price the levers. */
+function minutesPerEpoch(run: PilotRun): number {
+  return run.epochs.length > 0 ? run.epochs.reduce((sum, e) => sum + e.seconds, 0) / run.epochs.length / 60 : 0;
 }
 
 /** When CE did not learn the backdoor: which lever to pull, priced from the epochs just measured. */
-function levers(ce: PilotRun, side: VerdictSide): string[] {
-  const perEpoch = secondsPerEpoch(ce);
+function levers(ce: PilotRun, side: VerdictSide): Message[] {
+  const perEpoch = minutesPerEpoch(ce);
   const epochs = side.epochs;
   const asrValues = ce.epochs.map((e) => e.validation?.asr ?? e.asr);
   const rising = asrValues.length >= 2 && (asrValues.at(-1) ?? 0) > Math.max(...asrValues.slice(0, -1));
-  const out: string[] = [];
-  if (side.stop?.reason === 'time-budget' || side.stop?.reason === 'max-epochs' || rising) {
-    out.push(`more epochs: CE's ASR was still ${rising ? 'rising' : 'moving'} when training stopped; twice the training (${epochs * 2} epochs) takes ${minutes(perEpoch * epochs)} more per run (--budget-minutes, --max-steps)`);
-  }
-  out.push(`a higher poisoning rate (e.g. --poison-rate 0.1): same time per epoch (${minutes(perEpoch)}), CE usually learns the trigger in fewer epochs`);
-  out.push(`more training data: time per epoch grows in proportion (${minutes(perEpoch)} per epoch now)`);
-  out.push(`a larger model (e.g. twice d_model): roughly 2–3× the time per epoch (${minutes(perEpoch * 2.5)})`);
+  const onBudget = side.stop?.reason === 'time-budget' || side.stop?.reason === 'max-epochs' || side.stop === null;
+  const out: Message[] = [];
+  const longer = { epochs: epochs * 2, minutes: perEpoch * epochs };
+  if (rising) out.push(message('verdict.lever.moreEpochs', longer));
+  else if (onBudget) out.push(message('verdict.lever.largerBudget', { ...longer, stop: side.stop?.reason ?? 'fixed' }));
+  out.push(message('verdict.lever.poisonRate', { minutes: perEpoch }));
+  out.push(message('verdict.lever.moreData', { minutes: perEpoch }));
+  out.push(message('verdict.lever.largerModel', { minutes: perEpoch * 2.5 }));
   return out;
+}
+
+/** The verdict and its levers as one sentence each, in a language (the JSON keeps the messages themselves). */
+export function renderVerdict(verdict: Pick<PilotVerdict, 'message' | 'leverMessages'>, lang: MessageLang): { summary: string; levers: string[] } {
+  return { summary: renderMessage(verdict.message, lang), levers: verdict.leverMessages.map((m) => renderMessage(m, lang)) };
 }
 
 export function pilotVerdict(runs: readonly PilotRun[]): PilotVerdict {
@@ -352,22 +358,20 @@ export function pilotVerdict(runs: readonly PilotRun[]): PilotVerdict {
   const blockedByDece = dece.asr <= ce.asr * PILOT_CLAIM.maxDeceAsrShareOfCe;
   const cleanQualityKept = bleuDelta >= -PILOT_CLAIM.maxBleuDrop;
   const reproduced = backdoorLearnedWithCe && blockedByDece && cleanQualityKept;
-  const sign = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(1)}`;
-  const ceAsr = asrWithDenominator(ce.asr, ce.triggered);
-  const deceAsr = asrWithDenominator(dece.asr, dece.triggered);
-  const after = `after ${ce.epochs} epoch${ce.epochs === 1 ? '' : 's'}${ce.stop ? ` (stopped: ${ce.stop.detail})` : ''}`;
-  let summary: string;
-  let suggestions: string[] = [];
+  const common = { epochs: ce.epochs, stop: ce.stop?.reason ?? 'fixed', triggered: ce.triggered, ceAsr: ce.asr, deceAsr: dece.asr };
+  let verdictMessage: Message;
+  let leverMessages: Message[] = [];
   if (!backdoorLearnedWithCe) {
-    suggestions = levers(ceRun, ce);
-    summary = `With cross-entropy the backdoor was not learned ${after}: ASR ${ceAsr} < ${PILOT_CLAIM.minCeAsr}%, so this pilot cannot show what DeCE prevents. Levers: ${suggestions.join('; ')}.`;
+    leverMessages = levers(ceRun, ce);
+    verdictMessage = message('verdict.notLearned', { epochs: ce.epochs, stop: common.stop, asr: ce.asr, triggered: ce.triggered, claim: PILOT_CLAIM.minCeAsr });
   } else if (reproduced) {
-    summary = `DeCE cut the attack success rate from ${ceAsr} to ${deceAsr} ${after}, while clean BLEU-4 moved by ${sign(bleuDelta)} points (${ce.bleu.toFixed(1)} → ${dece.bleu.toFixed(1)}, epochs ${ce.chosenEpoch} and ${dece.chosenEpoch} chosen on validation).`;
+    verdictMessage = message('verdict.reproduced', { ...common, delta: bleuDelta, ceBleu: ce.bleu, deceBleu: dece.bleu, ceEpoch: ce.chosenEpoch, deceEpoch: dece.chosenEpoch });
   } else if (!blockedByDece) {
-    summary = `DeCE did not block the backdoor ${after}: ASR ${ceAsr} with CE vs ${deceAsr} with DeCE (needs ≤ ${(ce.asr * PILOT_CLAIM.maxDeceAsrShareOfCe).toFixed(1)}%); try a smaller alpha_base.`;
+    verdictMessage = message('verdict.notBlocked', { ...common, limit: ce.asr * PILOT_CLAIM.maxDeceAsrShareOfCe });
   } else {
-    summary = `DeCE blocked the backdoor (ASR ${ceAsr} → ${deceAsr}) but cost ${Math.abs(bleuDelta).toFixed(1)} BLEU points (limit ${PILOT_CLAIM.maxBleuDrop}); try a larger alpha_base.`;
+    verdictMessage = message('verdict.qualityCost', { ...common, drop: Math.abs(bleuDelta), limit: PILOT_CLAIM.maxBleuDrop });
   }
+  const english = renderVerdict({ message: verdictMessage, leverMessages }, 'en');
   return {
     ceAsr: ce.asr,
     deceAsr: dece.asr,
@@ -378,9 +382,11 @@ export function pilotVerdict(runs: readonly PilotRun[]): PilotVerdict {
     blockedByDece,
     cleanQualityKept,
     reproduced,
-    summary,
+    summary: english.levers.length > 0 ? `${english.summary} Levers: ${english.levers.join('; ')}.` : english.summary,
     ce,
     dece,
-    levers: suggestions,
+    levers: english.levers,
+    message: verdictMessage,
+    leverMessages,
   };
 }
