@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { EpochMetricsSchema, LOSS_KINDS, RunConfigSchema } from './run-config';
 import { STAGE_NAMES } from './schemas';
 import { SerializedErrorSchema, TrainingEventSchema } from './training-events';
-import { Actor, Id, Name, Text, Timestamp } from './schemas';
+import { Actor, FileName, Id, Name, Text, Timestamp } from './schemas';
 import { benchmarkContract } from './contract-benchmark';
 import { productionContract } from './contract-production';
 
@@ -127,7 +127,7 @@ export const AppInfoSchema = z.object({
 });
 
 export const UploadSchema = z.object({
-  fileName: z.string().min(1).max(255),
+  fileName: FileName,
   /** UTF-8 text of the file; the size cap keeps a browser upload from exhausting memory. */
   text: z.string().max(64 * 1024 * 1024),
 });
