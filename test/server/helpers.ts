@@ -25,13 +25,13 @@ export async function serve(options: Omit<ServerOptions, 'staticDir'> & { static
 }
 
 /** The server on the real services, a real store in a fresh data folder and a one-worker job service. */
-export async function realServer() {
+export async function realServer(options: Pick<ServerOptions, 'bodyTimeoutMs'> = {}) {
   const dataDir = tempDir('dece-server-data-');
   const store = openTestStore(dataDir);
   const hub = createEventHub();
   const jobs = jobService({ store, dataDir, maxConcurrent: 1, emit: hub.emit });
   const handlers = createServices({ store, jobs, dataDir, shell: 'browser', version: 'test', emit: hub.emit });
-  const server = await serve({ handlers, subscribe: hub.subscribe });
+  const server = await serve({ handlers, subscribe: hub.subscribe, ...options });
   return { server, store, jobs, dataDir };
 }
 
