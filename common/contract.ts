@@ -157,7 +157,8 @@ export const contract = {
 
   'checklist.add': { input: StageRef.extend({ text: Name, actor: Actor }), output: ChecklistItemSchema },
   'checklist.update': { input: ProjectRef.extend({ itemId: Id, text: Name, actor: Actor }), output: ChecklistItemSchema },
-  'checklist.toggle': { input: ProjectRef.extend({ itemId: Id, done: z.boolean(), actor: Actor, note: Text.optional() }), output: ChecklistItemSchema },
+  /** The store keeps a checklist note to 2,000 characters (it sits in a table cell); say so at the boundary. */
+  'checklist.toggle': { input: ProjectRef.extend({ itemId: Id, done: z.boolean(), actor: Actor, note: Text.max(2000).optional() }), output: ChecklistItemSchema },
   'checklist.move': { input: ProjectRef.extend({ itemId: Id, position: z.int().min(0) }), output: z.array(ChecklistItemSchema) },
   'checklist.remove': { input: ProjectRef.extend({ itemId: Id, actor: Actor }), output: z.object({ ok: z.literal(true) }) },
 
