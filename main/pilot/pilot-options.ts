@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { attachNegativeValues } from '../cli/option-table';
 import { BACKEND_REQUESTS, type BackendRequest, type RunConfig, RunConfigSchema } from '../../common/run-config';
 import { ATTACK_KINDS } from '../../common/run-config';
 import { attackKindsFor } from '../data/attacks';
@@ -146,7 +147,10 @@ export function parsePilotArgs(argv: string[]): PilotOptions | 'help' {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: attachNegativeValues(
+        argv,
+        OPTIONS.filter((o) => o.type === 'string').map((o) => o.name),
+      ),
       options: Object.fromEntries(OPTIONS.map((o) => [o.name, { type: o.type, ...(o.multiple ? { multiple: true } : {}) }])),
       strict: true,
       allowPositionals: false,
