@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ATTACK_KINDS } from './run-config';
-import { Actor, Id, Name, Text, Timestamp } from './schemas';
+import { Actor, FileName, Id, Name, singleLine, Text, Timestamp } from './schemas';
 
 /**
  * The Production stage's part of the contract: the DeCE hyperparameters fixed for production, the rollback
@@ -31,12 +31,12 @@ const LargeUploadCap = 64 * 1024 * 1024;
 
 /** A text file from the browser or Electron (the shape of the contract's UploadSchema). */
 export const TextUploadSchema = z.object({
-  fileName: z.string().min(1).max(255),
+  fileName: FileName,
   text: z.string().max(LargeUploadCap),
 });
 /** A binary file (a model zip) as base64, so both transports carry it as JSON. */
 export const Base64UploadSchema = z.object({
-  fileName: z.string().min(1).max(255),
+  fileName: FileName,
   base64: z.base64().max(LargeUploadCap),
 });
 
@@ -176,7 +176,7 @@ export const productionContract = {
     input: ProjectRef.extend({
       attack: z.enum(ATTACK_KINDS),
       /** The attack's trigger option (as in a run config); default: the attack's own. */
-      trigger: z.string().trim().min(1).max(200).optional(),
+      trigger: singleLine(z.string().trim().min(1).max(200)).optional(),
       source: ProbeSourceSchema,
       probeSet: ProbeSetSchema.optional(),
       limit: z.int().min(1).max(MAX_PROBE_PROMPTS).default(100),

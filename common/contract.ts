@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { EpochMetricsSchema, LOSS_KINDS, RunConfigSchema } from './run-config';
 import { STAGE_NAMES } from './schemas';
 import { SerializedErrorSchema, TrainingEventSchema } from './training-events';
-import { Actor, Id, Name, Text, Timestamp } from './schemas';
+import { Actor, FileName, Id, Name, Text, Timestamp } from './schemas';
 import { benchmarkContract } from './contract-benchmark';
 import { productionContract } from './contract-production';
 import { auditContract } from './audit';
@@ -133,7 +133,7 @@ export const AppInfoSchema = z.object({
 });
 
 export const UploadSchema = z.object({
-  fileName: z.string().min(1).max(255),
+  fileName: FileName,
   /** UTF-8 text of the file; the size cap keeps a browser upload from exhausting memory. */
   text: z.string().max(64 * 1024 * 1024),
 });
@@ -163,7 +163,8 @@ export const contract = {
 
   'checklist.add': { input: StageRef.extend({ text: Name, actor: Actor }), output: ChecklistItemSchema },
   'checklist.update': { input: ProjectRef.extend({ itemId: Id, text: Name, actor: Actor }), output: ChecklistItemSchema },
-  'checklist.toggle': { input: ProjectRef.extend({ itemId: Id, done: z.boolean(), actor: Actor, note: Text.optional() }), output: ChecklistItemSchema },
+  /** The store keeps a checklist note to 2,000 characters (it sits in a table cell); say so at the boundary. */
+  'checklist.toggle': { input: ProjectRef.extend({ itemId: Id, done: z.boolean(), actor: Actor, note: Text.max(2000).optional() }), output: ChecklistItemSchema },
   'checklist.move': { input: ProjectRef.extend({ itemId: Id, position: z.int().min(0) }), output: z.array(ChecklistItemSchema) },
   'checklist.remove': { input: ProjectRef.extend({ itemId: Id, actor: Actor }), output: z.object({ ok: z.literal(true) }) },
 

@@ -22,6 +22,25 @@ export interface ParsedOptions<Name extends string> {
 }
 
 /**
+ * `--seed -1` becomes `--seed=-1` for options that take a value, so a negative number reaches the option's
+ * own range check (which names the range) instead of node's "argument is ambiguous".
+ */
+export function attachNegativeValues(argv: readonly string[], valueOptions: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const next = argv[i + 1];
+    if (arg.startsWith('--') && valueOptions.includes(arg.slice(2)) && next !== undefined && /^-(\d|\.\d|Infinity)/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
+/**
  * 'help' when --help is given, else the options' values. An unknown option, a missing value or a
  * positional argument becomes `usageError` with the first line of node's message.
  */
@@ -34,7 +53,10 @@ export function parseOptionTable<Name extends string>(
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
-      args: [...argv],
+      args: attachNegativeValues(
+        argv,
+        specs.filter(([, o]) => o.type === 'string').map(([name]) => name),
+      ),
       options: Object.fromEntries(specs.map(([name, o]) => [name, { type: o.type }])),
       strict: true,
       allowPositionals: false,

@@ -4,7 +4,7 @@ import { createJobService } from '../jobs/job-service';
 import { resumeBenchmarks } from '../services/benchmark';
 import { createEventHub, createServices } from '../services/index';
 import { resumeSearches } from '../services/search';
-import { DB_FILE_NAME, StoreCorruptError, StoreMigrationError, openStore } from '../store/index';
+import { DB_FILE_NAME, StoreAccessError, StoreCorruptError, StoreMigrationError, openStore } from '../store/index';
 
 /**
  * Everything behind the window, assembled the way the local server assembles it: store, job queue,
@@ -81,6 +81,9 @@ export function describeStartupError(error: unknown, dataDir: string): StartupEr
       title: 'DeCE Pilot: the database is damaged',
       message: `${error.message}\n\nDeCE Pilot did not modify or replace ${error.file}.\n${elsewhere}`,
     };
+  }
+  if (error instanceof StoreAccessError) {
+    return { title: 'DeCE Pilot: the database cannot be used', message: `${error.message}\n\nDeCE Pilot did not modify ${error.file}.` };
   }
   if (error instanceof StoreMigrationError) {
     return {

@@ -13,7 +13,7 @@ import { PROJECT_HOME_PAGE, buildMenuTemplate, pickLanguage, type Language } fro
 import { RENDERER_NAME, bundleLayout } from './paths';
 import { hardenSession } from './security';
 import { createSenderCheck } from './sender';
-import { createAppUrlPolicy, decideNavigation, decideWindowOpen, isSafeExternalUrl } from './url-policy';
+import { createAppUrlPolicy, decideFrameNavigation, decideNavigation, decideWindowOpen, isSafeExternalUrl } from './url-policy';
 import { createMainWindow } from './window';
 import { WINDOW_STATE_FILE } from './window-state';
 
@@ -109,6 +109,10 @@ function run(): void {
       if (decision === 'allow') return;
       event.preventDefault();
       if (decision === 'open-external') openExternal(event.url);
+    });
+    // Frames too (an injected iframe must not load a foreign page inside the app's window).
+    created.on('will-frame-navigate', (event) => {
+      if (decideFrameNavigation(event.url, event.isMainFrame, urlPolicy) === 'deny') event.preventDefault();
     });
     created.on('will-redirect', (event) => {
       if (!urlPolicy.isAppUrl(event.url)) event.preventDefault();

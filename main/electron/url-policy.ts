@@ -80,3 +80,12 @@ export function decideNavigation(url: string, policy: Pick<AppUrlPolicy, 'isAppU
 export function decideWindowOpen(url: string): Exclude<NavigationDecision, 'allow'> {
   return isSafeExternalUrl(url) ? 'open-external' : 'deny';
 }
+
+/**
+ * `will-frame-navigate`, which also sees subframes: the main frame is left to `will-navigate` (which may hand
+ * an https link to the browser); a subframe may only show the app's own pages and never opens anything.
+ */
+export function decideFrameNavigation(url: string, isMainFrame: boolean, policy: Pick<AppUrlPolicy, 'isAppUrl'>): 'allow' | 'deny' {
+  if (isMainFrame) return 'allow';
+  return policy.isAppUrl(url) ? 'allow' : 'deny';
+}

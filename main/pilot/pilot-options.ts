@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { MESSAGE_LANGS, type MessageLang } from '../../common/messages';
+import { attachNegativeValues } from '../cli/option-table';
 import { BACKEND_REQUESTS, type BackendRequest, type RunConfig, RunConfigSchema } from '../../common/run-config';
 import { ATTACK_KINDS } from '../../common/run-config';
 import { attackKindsFor } from '../data/attacks';
@@ -171,7 +172,10 @@ export function parsePilotArgs(argv: string[]): PilotOptions | 'help' {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: attachNegativeValues(
+        argv,
+        OPTIONS.filter((o) => o.type === 'string').map((o) => o.name),
+      ),
       options: Object.fromEntries(OPTIONS.map((o) => [o.name, { type: o.type, ...(o.multiple ? { multiple: true } : {}) }])),
       strict: true,
       allowPositionals: false,

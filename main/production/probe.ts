@@ -1,8 +1,9 @@
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import JSZip from 'jszip';
 import type { Attack } from '../data/attacks/types';
+import { extractZipEntry, listZipEntries, type ZipEntry } from '../data/zip';
 import { decodePrompts } from '../engine/decode';
 import { attackSuccessRate, averageSentenceBleu } from '../engine/metrics';
 import type { Seq2SeqModel } from '../engine/model';
@@ -148,20 +149,30 @@ export function probeCsv(text: string, fileName: string, attack: Pick<Attack, 's
 }
 
 const MAX_ZIP_FILES = 64;
-const MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024;
+/** Folders and a Finder's __MACOSX shadows count too; anything near this is not a model export. */
+const MAX_ZIP_ENTRIES = 256;
+/**
+ * An upload is at most 48 MB of zip (64 MB of base64), and weights barely compress, so a genuine export
+ * unpacks to well under this; a zip that declares more is refused before anything is inflated.
+ */
+export const MAX_UNZIPPED_BYTES = 512 * 1024 * 1024;
+/** model.json and metadata JSON compress about 5-10:1, float weights hardly at all. */
+const MAX_COMPRESSION_RATIO = 100;
 
 /**
  * Unpacks a zipped model export into `dir`: the export's files at the zip's root or inside one folder. Only
- * plain file names are written (no path from the zip is ever used as one), within a size budget.
+ * plain file names are written (no path from the zip is ever used as one), within a size budget checked
+ * from the zip's directory first and enforced while inflating (main/data/zip).
  */
 export async function unzipModelExport(base64: string, fileName: string, dir: string): Promise<void> {
-  let zip: JSZip;
+  const bytes = Buffer.from(base64, 'base64');
+  let listed: ZipEntry[];
   try {
-    zip = await JSZip.loadAsync(Buffer.from(base64, 'base64'));
+    listed = listZipEntries(bytes, { maxEntries: MAX_ZIP_ENTRIES, maxTotalBytes: MAX_UNZIPPED_BYTES, maxRatio: MAX_COMPRESSION_RATIO });
   } catch (error) {
-    throw new ProbeInputError(`${fileName}: not a zip file (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+    throw new ProbeInputError(`${fileName}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  const entries = Object.values(zip.files).filter((f) => !f.dir && !f.name.startsWith('__MACOSX/') && !f.name.split('/').at(-1)?.startsWith('.'));
+  const entries = listed.filter((f) => !f.isDirectory && !f.name.startsWith('__MACOSX/') && !f.name.split('/').at(-1)?.startsWith('.'));
   if (entries.length > MAX_ZIP_FILES) throw new ProbeInputError(`${fileName}: ${entries.length} files; a model export has a few`);
   const folders = new Set(entries.map((f) => f.name.split('/').slice(0, -1).join('/')));
   if (folders.size !== 1) throw new ProbeInputError(`${fileName}: the export's files must be at the zip's root or in one folder (found ${[...folders].map((f) => f || '(root)').join(', ')})`);
@@ -169,15 +180,17 @@ export async function unzipModelExport(base64: string, fileName: string, dir: st
   for (const required of [MODEL_JSON, METADATA_JSON]) {
     if (!names.includes(required)) throw new ProbeInputError(`${fileName}: ${required} is missing; zip the folder that production.exportModel wrote`);
   }
-  mkdirSync(dir, { recursive: true });
-  let total = 0;
   for (const [i, entry] of entries.entries()) {
     const name = names[i] ?? '';
     if (!/^[\w.-]+$/.test(name) || name === '.' || name === '..') throw new ProbeInputError(`${fileName}: unexpected file name ${JSON.stringify(entry.name)}`);
-    const bytes = await entry.async('uint8array');
-    total += bytes.byteLength;
-    if (total > MAX_UNZIPPED_BYTES) throw new ProbeInputError(`${fileName}: more than ${MAX_UNZIPPED_BYTES} bytes unzipped`);
-    writeFileSync(join(dir, name), bytes);
+  }
+  mkdirSync(dir, { recursive: true });
+  for (const [i, entry] of entries.entries()) {
+    try {
+      await extractZipEntry(bytes, entry, join(dir, names[i] ?? ''));
+    } catch (error) {
+      throw new ProbeInputError(`${fileName}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
   }
 }
 

@@ -20,6 +20,13 @@ const MARGIN = 0.5;
 const INNER = W - 2 * MARGIN;
 /** Audit entries on the deck's history slide; the app's History page and its CSV have every one. */
 const PPTX_HISTORY_ROWS = 40;
+/** Where tables start on a continuation slide (below the section heading), as autoPage does. */
+const TABLE_TOP = 1.2;
+/**
+ * The lowest a table (or its heading) may start: pptxgenjs' auto-paging breaks ("addTable: Array
+ * expected!") when a table starts below the slide, which long text in the table above it causes.
+ */
+const LOWEST_TABLE_TOP = 6.3;
 const HEX = (c: string) => c.replace('#', '').toUpperCase();
 const REC_COLOR: Record<string, string> = { go: '1D7A35', 'not-yet': 'C98A00', 'no-go': 'B3261E' };
 
@@ -132,7 +139,7 @@ export function renderPptx(data: ReportData): Promise<Uint8Array> {
       autoPage: true,
       autoPageRepeatHeader: true,
       autoPageHeaderRows: 1,
-      autoPageSlideStartY: 1.2,
+      autoPageSlideStartY: TABLE_TOP,
       ...(options.h === undefined ? {} : { h: options.h }),
     });
   };
@@ -141,6 +148,32 @@ export function renderPptx(data: ReportData): Promise<Uint8Array> {
     slide.addText(m.sectionHeading(id), { x: MARGIN, y: 0.3, w: INNER, h: 0.7, fontSize: 26, bold: true, ...text });
     slide.addShape(pptx.ShapeType.line, { x: MARGIN, y: 1.0, w: INNER, h: 0, line: { color: '3B6FB6', width: 2 } });
     return slide;
+  };
+  /**
+   * Headings and tables one below another, each below the estimated height of the one before; one that
+   * would start too low goes to a new slide of the same section (after the slides an over-tall table
+   * auto-paged onto), so every text length lays out.
+   */
+  const tableFlow = (id: SectionId, first: Slide, top: number) => {
+    let slide = first;
+    let y = top;
+    const room = () => {
+      if (y <= LOWEST_TABLE_TOP) return;
+      slide = sectionSlide(id);
+      y = TABLE_TOP;
+    };
+    return {
+      heading(title: string) {
+        room();
+        slide.addText(title, { x: MARGIN, y, w: INNER, h: 0.3, fontSize: 12, bold: true, ...text });
+        y += 0.35;
+      },
+      table(t: Table, fontSize: number) {
+        room();
+        table(slide, t, y, { fontSize });
+        y += estimateTableHeight(t, INNER, fontSize) + 0.2;
+      },
+    };
   };
   const paragraphs = (slide: Slide, items: { label?: string; text: string }[], box: { x: number; y: number; w: number; h: number }, fontSize = 14) => {
     const runs: PptxGenJS.TextProps[] = items.flatMap((item, i) => {
@@ -191,10 +224,10 @@ export function renderPptx(data: ReportData): Promise<Uint8Array> {
     { label: m.attacksUsed, text: w2.attacks.length > 0 ? f.list(w2.attacks) : m.none },
     { label: m.datasetsTitle, text: data.datasets.length > 0 ? data.datasets.map((x) => `${x.name} (SHA-256 ${x.sha256.slice(0, 12)}…)`).join(', ') : m.none },
   ], { x: MARGIN, y: 1.1, w: INNER, h: 1.0 }, 12);
-  const stages = stagesTable(data, m, f);
-  table(s2, stages, 2.15, { fontSize: 9.5 });
+  const work = tableFlow('work', s2, 2.15);
+  work.table(stagesTable(data, m, f), 9.5);
   // Below the stages as PowerPoint will wrap them; what does not fit continues on further slides.
-  if (w2.checklist.length > 0) table(s2, checklistTable(data, m, f), 2.15 + estimateTableHeight(stages, INNER, 9.5) + 0.25, { fontSize: 9.5 });
+  if (w2.checklist.length > 0) work.table(checklistTable(data, m, f), 9.5);
 
   // Production: switch, sign-off and monitoring (the same tables as the documents, stacked; long ones continue).
   const pr = data.production;
@@ -209,18 +242,14 @@ export function renderPptx(data: ReportData): Promise<Uint8Array> {
     },
     { label: pm.rollbackTitle, text: pr.rollbackPlan === null ? pm.notWritten : `${pr.rollbackPlan.text} (${pm.writtenBy(pr.rollbackPlan.writtenBy, f.date(pr.rollbackPlan.writtenAt))})` },
   ], { x: MARGIN, y: 1.1, w: INNER, h: 1.3 }, 11);
-  let nextY = 2.5;
+  const production = tableFlow('production', sp, 2.5);
   for (const [title, rows, build] of [
     [pm.signOffsTitle, pr.signOffs.length, signOffsTable],
     [pm.switchTitle, pr.switchSteps.length, switchStepsTable],
     [pm.probesTitle, pr.probes.length, probesTable],
   ] as const) {
-    sp.addText(rows > 0 ? title : `${title}: ${m.none}`, { x: MARGIN, y: nextY, w: INNER, h: 0.3, fontSize: 12, bold: true, ...text });
-    nextY += 0.35;
-    if (rows === 0) continue;
-    const t = build(data, m, f);
-    table(sp, t, nextY, { fontSize: 9 });
-    nextY += estimateTableHeight(t, INNER, 9) + 0.2;
+    production.heading(rows > 0 ? title : `${title}: ${m.none}`);
+    if (rows > 0) production.table(build(data, m, f), 9);
   }
 
   // 3. Results

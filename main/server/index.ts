@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiError, METHOD_NAMES, parseInput, type AppEvent, type Handlers, type MethodName } from '../../common/contract';
+import { closeAfterRefusal } from './refusal';
 import { serveStatic, SECURITY_HEADERS } from './static';
 
 /**
@@ -20,6 +21,8 @@ export interface ServerOptions {
   host?: '127.0.0.1';
   /** Unexpected handler errors (500s) are reported here, with their stack; the client only gets the message. */
   onError?: (error: unknown, method: string) => void;
+  /** How long an API request's body may take to arrive (default API_BODY_TIMEOUT_MS); the event stream has none. */
+  bodyTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -32,6 +35,11 @@ export interface RunningServer {
 
 /** Room for the contract's 64 MB upload text plus JSON escaping. */
 export const MAX_BODY_BYTES = 80 * 1024 * 1024;
+/**
+ * A 64 MB upload over loopback arrives in well under a second; a body still trickling in after this is
+ * holding a connection, not uploading. The event stream is a response, not a body, and is not limited.
+ */
+export const API_BODY_TIMEOUT_MS = 30_000;
 const HEARTBEAT_MS = 15_000;
 /** A tab that stops reading is dropped rather than buffered without bound. */
 const MAX_SSE_BACKLOG_BYTES = 8 * 1024 * 1024;
@@ -41,8 +49,10 @@ const STATUS: Record<ApiError['code'], number> = { 'invalid-input': 400, 'not-fo
 class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly code: ApiError['code'] | 'unauthorized' | 'forbidden' | 'too-large' | 'unsupported',
+    readonly code: ApiError['code'] | 'unauthorized' | 'forbidden' | 'too-large' | 'unsupported' | 'timeout',
     message: string,
+    /** Extra response headers (Allow on a 405). */
+    readonly headers: Record<string, string> = {},
     readonly i18n?: ApiError['i18n'],
   ) {
     super(message);
@@ -62,16 +72,26 @@ function sendJson(res: ServerResponse, status: number, body: unknown, extra: Rec
 }
 
 function sendError(res: ServerResponse, error: HttpError): void {
-  sendJson(res, error.status, { code: error.code, message: error.message, ...(error.i18n === undefined ? {} : { i18n: error.i18n }) });
+  sendJson(res, error.status, { code: error.code, message: error.message, ...(error.i18n === undefined ? {} : { i18n: error.i18n }) }, error.headers);
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/** Whether the request announces a body (a length above zero, or chunked transfer). */
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? '0') > 0;
+}
+
+function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? '0');
     if (declared > limit) {
       reject(new HttpError(413, 'too-large', `request body over ${limit} bytes`));
       return;
     }
+    const timer = setTimeout(() => {
+      chunks.length = 0;
+      reject(new HttpError(408, 'timeout', `the request body did not arrive within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    timer.unref();
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -86,9 +106,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       chunks.push(chunk);
     });
     req.on('end', () => {
+      clearTimeout(timer);
       resolve(Buffer.concat(chunks));
     });
-    req.on('error', reject);
+    req.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
   });
 }
 
@@ -112,6 +136,7 @@ function isMethodName(name: string): name is MethodName {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? API_BODY_TIMEOUT_MS;
   const tokenText = randomBytes(16).toString('hex');
   const token = Buffer.from(tokenText, 'utf8');
   const streams = new Set<ServerResponse>();
@@ -121,13 +146,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   async function callMethod(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
     if (!isMethodName(name)) throw new HttpError(404, 'not-found', `unknown method ${name}`);
-    if (req.method !== 'POST') {
-      sendJson(res, 405, { code: 'invalid-input', message: `${name} takes POST` }, { Allow: 'POST' });
-      return;
-    }
+    if (req.method !== 'POST') throw new HttpError(405, 'invalid-input', `${name} takes POST`, { Allow: 'POST' });
+    // Decided from the headers alone: a refused request's body is never read.
     const type = req.headers['content-type'] ?? '';
-    const body = await readBody(req, MAX_BODY_BYTES);
-    if (body.length > 0 && !/^application\/json\b/i.test(type)) throw new HttpError(415, 'unsupported', 'send the arguments as application/json');
+    if (hasBody(req) && !/^application\/json\b/i.test(type)) throw new HttpError(415, 'unsupported', 'send the arguments as application/json');
+    const body = await readBody(req, MAX_BODY_BYTES, bodyTimeoutMs);
     let input: unknown = {};
     if (body.length > 0) {
       try {
@@ -141,7 +164,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const output = await handler(parseInput(name, input));
       sendJson(res, 200, output);
     } catch (error) {
-      if (error instanceof ApiError) throw new HttpError(STATUS[error.code], error.code, error.message, error.i18n);
+      if (error instanceof ApiError) throw new HttpError(STATUS[error.code], error.code, error.message, {}, error.i18n);
       options.onError?.(error, name);
       throw new HttpError(500, 'failed', error instanceof Error ? error.message : String(error));
     }
@@ -194,7 +217,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const given = bearer(req) ?? (events ? url.searchParams.get('token') : null);
       if (!tokenMatches(given, token)) throw new HttpError(401, 'unauthorized', 'missing or wrong token');
       if (events) {
-        if (req.method !== 'GET') throw new HttpError(405, 'invalid-input', '/api/events takes GET');
+        if (req.method !== 'GET') throw new HttpError(405, 'invalid-input', '/api/events takes GET', { Allow: 'GET' });
         openEvents(res);
         return;
       }
@@ -212,13 +235,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         res.destroy();
         return;
       }
-      // Do not read the rest of a refused upload.
-      if (httpError.status === 413) res.setHeader('Connection', 'close');
+      // Every refusal ends the connection: the rest of a refused upload is never read, and a client
+      // trickling a body it has no right to send does not keep a socket.
+      closeAfterRefusal(res);
       sendError(res, httpError);
     });
   });
   server.headersTimeout = 30_000;
-  server.requestTimeout = 0; // uploads and the event stream may take long; headersTimeout still applies
+  // API bodies have their own deadline (bodyTimeoutMs, checked as they arrive); Node's request timeout is
+  // only swept every 30 s, so it is left off rather than giving a second, vaguer limit.
+  server.requestTimeout = 0;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
+import { closeAfterRefusal } from './refusal';
 
 export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
@@ -32,6 +33,8 @@ const TYPES: Readonly<Record<string, string>> = {
 };
 
 function plain(res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void {
+  // A refusal ends the connection, like the API's: whatever body came with it is not read.
+  if (status >= 400) closeAfterRefusal(res);
   res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...extra });
   res.end(text);
 }

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { ApiError } from '../../common/contract';
+import type { RunConfig } from '../../common/run-config';
 import { createBadPre } from '../data/attacks/badpre';
 import { ImportError, importPairs, type ImportResult } from '../data/import/index';
 import type { Dataset, Store } from '../store/index';
@@ -75,5 +76,48 @@ export async function importUploads(store: Store, dataDir: string, input: Import
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;
+  }
+}
+
+/**
+ * The data files a run config names must be files of this project's imported datasets (of `datasetId`
+ * when given) or lie under an allow-listed folder: the API must not become a way to read any file the
+ * process can read. Refused before anything is opened, so no byte of such a file reaches an error message.
+ */
+export function requireDatasetFiles(
+  store: Store,
+  projectId: number,
+  corpus: RunConfig['data']['corpus'],
+  datasetId: number | undefined,
+  allowedFolders: readonly string[],
+): void {
+  if (corpus.kind !== 'files' && corpus.kind !== 'poisoned-files') return;
+  const datasets = store.datasets
+    .list({ projectId })
+    .filter((d) => d.source === 'import' && d.sourcePath !== null && (datasetId === undefined || d.id === datasetId));
+  const folders = [...datasets.map((d) => d.sourcePath ?? ''), ...allowedFolders].map((folder) => realOrResolved(folder));
+  const named = corpus.kind === 'files' ? { train: corpus.train, test: corpus.test, valid: corpus.valid } : { train: corpus.train, test: corpus.test, poisonedTest: corpus.poisonedTest };
+  for (const [split, file] of Object.entries(named)) {
+    if (file === undefined) continue;
+    const real = realOrResolved(file);
+    const inside = folders.some((folder) => {
+      const rel = relative(folder, real);
+      return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+    });
+    if (!inside) {
+      throw new ApiError(
+        'invalid-input',
+        `config.data.corpus.${split}: not a file of ${datasetId === undefined ? "one of this project's imported datasets" : `dataset ${datasetId}`}; import the data through Datasets and start the run on it`,
+      );
+    }
+  }
+}
+
+/** The real path (symlinks resolved) when it exists, else the resolved path: a link cannot lead out. */
+function realOrResolved(path: string): string {
+  try {
+    return realpathSync(resolve(path));
+  } catch {
+    return resolve(path);
   }
 }

@@ -3,7 +3,7 @@ import { message } from '../../common/messages';
 import { ApiError, STAGE_NAMES, type AppEvent, type Handlers, type MethodName, type StageName } from '../../common/contract';
 import type { JobService } from '../jobs/job-service';
 import type { Store } from '../store/index';
-import { importUploads } from './datasets';
+import { importUploads, requireDatasetFiles } from './datasets';
 import { toApiError, notFound } from './errors';
 import { createEstimator, type Estimator } from './estimate';
 import { generateReport } from '../reports';
@@ -31,6 +31,8 @@ export interface ServicesOptions {
   emit?: (event: AppEvent) => void;
   /** Default: measured once per process (see estimate.ts). */
   estimator?: Estimator;
+  /** Folders whose files runs may read besides imported datasets' own (default: none). */
+  dataFolders?: readonly string[];
 }
 
 /** The contract has no actor field on these methods; the audit log still needs one. */
@@ -203,6 +205,7 @@ export function createServices(options: ServicesOptions): Handlers {
     'runs.start': ({ projectId, stage, name, config, datasetId, actor }) => {
       requireStage(projectId, stage);
       if (datasetId !== undefined && !store.datasets.get(datasetId)) throw notFound('Dataset', datasetId);
+      requireDatasetFiles(store, projectId, config.data.corpus, datasetId, options.dataFolders ?? []);
       const run = store.runs.create({
         projectId,
         stage,

@@ -26,6 +26,18 @@ export class StoreCorruptError extends StoreError {
   }
 }
 
+/**
+ * The database file cannot be used for writing: read-only, unopenable, a directory, or an I/O error.
+ * Raised at start-up (never after the first write fails), naming the file and what would fix it.
+ */
+export class StoreAccessError extends StoreError {
+  readonly file: string;
+  constructor(file: string, problem: string, fix: string, options?: ErrorOptions) {
+    super(`The DeCE Pilot database ${file} ${problem}. ${fix} Or start with --data-dir <folder> (or set DECE_PILOT_DATA_DIR) to use another folder.`, options);
+    this.file = file;
+  }
+}
+
 /** The schema on disk and the migrations in this build disagree; start-up must stop rather than guess. */
 export class StoreMigrationError extends StoreError {}
 

@@ -9,6 +9,7 @@ export { MIGRATIONS, LATEST_SCHEMA_VERSION, type Migration } from './migrations/
 export {
   StoreError,
   StoreCorruptError,
+  StoreAccessError,
   StoreMigrationError,
   StoreNotFoundError,
   StoreStateError,

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreContext, type Db } from './context';
-import { StoreCorruptError, StoreError, StoreMigrationError } from './errors';
+import { StoreAccessError, StoreCorruptError, StoreError, StoreMigrationError } from './errors';
 import { migrate } from './migrate';
 import type { Migration } from './migrations/index';
 import { DB_FILE_NAME } from './paths';
@@ -127,19 +127,92 @@ function checkIntegrity(file: string): void {
   }
 }
 
+/** Files SQLite creates beside the database; a refused open removes the ones it created. */
+const SIDECAR_SUFFIXES = ['-wal', '-shm', '-journal'] as const;
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Turns SQLite's and the file system's bare "unable to open database file" / "disk I/O error" /
+ * "readonly database" into a message naming the file and the fix; anything else is returned unchanged.
+ */
+function accessError(file: string, error: unknown): unknown {
+  if (error instanceof StoreError) return error;
+  const code = sqliteCode(error) ?? '';
+  const detail = errorText(error);
+  const folder = path.dirname(file);
+  if (code.startsWith('SQLITE_READONLY') || code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new StoreAccessError(
+      file,
+      `cannot be written (${detail})`,
+      `Make the file and its folder writable by this user (for example: chmod u+w "${file}" "${folder}"; a file marked immutable needs chattr -i, a read-only disk must be remounted).`,
+      { cause: error },
+    );
+  }
+  // EEXIST and ENOTDIR: a file stands where a folder of the path should be.
+  if (code.startsWith('SQLITE_CANTOPEN') || code === 'ENOTDIR' || code === 'EEXIST') {
+    return new StoreAccessError(
+      file,
+      `cannot be opened (${detail})`,
+      `Check that ${folder} is a folder this user can read, write and create files in, and that the database and its -wal/-shm files are readable and writable.`,
+      { cause: error },
+    );
+  }
+  if (code.startsWith('SQLITE_IOERR')) {
+    return new StoreAccessError(
+      file,
+      `could not be read or written (${detail})`,
+      'Check that it is a regular file on a local disk with free space (a network share or a full disk can cause this), then start again.',
+      { cause: error },
+    );
+  }
+  return error;
+}
+
+/** Fails unless this connection can write: SQLite silently opens a file it may not write read-only. */
+function probeWritable(db: Db): void {
+  const version = Number(db.pragma('user_version', { simple: true }));
+  // Rewriting the header's user_version with its own value is a write, undone by the rollback.
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    db.pragma(`user_version = ${version}`);
+  } finally {
+    db.exec('ROLLBACK');
+  }
+}
+
 /**
  * Opens (creating if needed) the store, checks an existing file's integrity, and migrates it.
  * Throws StoreCorruptError or StoreMigrationError, without altering the file, when it cannot
- * be used safely.
+ * be used safely, and StoreAccessError (naming the file and the fix) when it cannot be written.
  */
 export function openStore(options: OpenStoreOptions): Store {
   const file = path.resolve('file' in options ? options.file : path.join(options.dataDir, DB_FILE_NAME));
+  const sidecarsBefore = new Set(SIDECAR_SUFFIXES.filter((suffix) => fs.existsSync(file + suffix)));
+  try {
+    return openExisting(file, options);
+  } catch (error) {
+    // A refusal leaves the folder as it found it: no -wal/-shm created by the attempt.
+    for (const suffix of SIDECAR_SUFFIXES.filter((s) => !sidecarsBefore.has(s) && fs.existsSync(file + s))) {
+      fs.rmSync(file + suffix, { force: true });
+    }
+    throw accessError(file, error);
+  }
+}
+
+function openExisting(file: string, options: OpenStoreOptions): Store {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const clock = options.now ?? (() => new Date());
   const now = (): string => clock().toISOString();
 
+  const stats = fs.statSync(file, { throwIfNoEntry: false });
+  if (stats?.isDirectory()) {
+    throw new StoreAccessError(file, 'is a folder, not a database file', `Move the folder ${file} aside (DeCE Pilot then creates a new database there).`);
+  }
   // An empty file is what a crash during first creation leaves; it holds nothing to protect.
-  const exists = fs.existsSync(file) && fs.statSync(file).size > 0;
+  const exists = stats !== undefined && stats.size > 0;
   if (exists) checkIntegrity(file);
 
   const db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
@@ -147,6 +220,8 @@ export function openStore(options: OpenStoreOptions): Store {
     // busy_timeout first: migrating and switching to WAL need locks another process may briefly hold.
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.pragma('foreign_keys = ON');
+    // Before migrating: a read-only file must be refused now, not after a person's first change fails.
+    probeWritable(db);
     // Migrate (which validates before it writes) before switching to WAL: switching rewrites the
     // header, and a file we refuse (foreign, or from a newer app) must be left exactly as found.
     const result = migrate(db, { now, ...(options.migrations === undefined ? {} : { migrations: options.migrations }) });
@@ -157,9 +232,9 @@ export function openStore(options: OpenStoreOptions): Store {
   } catch (error) {
     db.close();
     if (error instanceof StoreError) throw error;
-    if (isCorruption(error)) throw new StoreCorruptError(file, [error instanceof Error ? error.message : String(error)], { cause: error });
-    throw new StoreMigrationError(`Could not open the store at ${file}: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    });
+    if (isCorruption(error)) throw new StoreCorruptError(file, [errorText(error)], { cause: error });
+    const access = accessError(file, error);
+    if (access !== error) throw access;
+    throw new StoreMigrationError(`Could not open the store at ${file}: ${errorText(error)}`, { cause: error });
   }
 }

@@ -39,6 +39,9 @@ describe('npm run pilot', () => {
     [['--epochs', '0'], /--epochs must be an integer from 1 to 1000, got '0'/],
     [['--epochs', '2.5'], /--epochs must be an integer/],
     [['--batch-size=-4'], /--batch-size must be an integer from 1 to 4096/],
+    // A negative number after a space is the option's value, not node's "argument is ambiguous".
+    [['--seed', '-1'], /--seed must be an integer from 0 to 2147483647, got '-1'/],
+    [['--learning-rate', '-.5'], /--learning-rate must be in \(0, 1\]/],
     [['--poison-rate', 'lots'], /--poison-rate must be in \[0, 1\], got 'lots'/],
     [['--attack', 'nope'], /--attack must be one of/],
     [['--frobnicate'], /Unknown option '--frobnicate'/],

@@ -251,6 +251,15 @@ describe('main/electron/main.ts', () => {
     expect(navigate('javascript:alert(1)')).toBe(true);
     expect(navigate('file:///home/user/notes.html')).toBe(true);
 
+    const frameNavigate = (url: string, isMainFrame: boolean) => {
+      const event = { url, isMainFrame, preventDefault: vi.fn() };
+      contents.emit('will-frame-navigate', event);
+      return event.preventDefault.mock.calls.length > 0;
+    };
+    expect(frameNavigate('https://evil.example/', false)).toBe(true);
+    expect(frameNavigate(`${contents.mainFrame.url}#/x`, false)).toBe(false);
+    expect(frameNavigate(`${contents.mainFrame.url}#/x`, true)).toBe(false);
+
     const redirect = { url: 'https://elsewhere.example/', preventDefault: vi.fn() };
     contents.emit('will-redirect', redirect);
     expect(redirect.preventDefault).toHaveBeenCalledOnce();

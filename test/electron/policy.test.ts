@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { CONTENT_SECURITY_POLICY, withContentSecurityPolicy } from '../../main/electron/csp';
 import { hardenSession, secureWebPreferences, type SessionLike } from '../../main/electron/security';
-import { createAppUrlPolicy, decideNavigation, decideWindowOpen, isSafeExternalUrl } from '../../main/electron/url-policy';
+import { createAppUrlPolicy, decideFrameNavigation, decideNavigation, decideWindowOpen, isSafeExternalUrl } from '../../main/electron/url-policy';
 
 const INDEX = '/opt/dece/resources/app.asar/.vite/renderer/main_window/index.html';
 const prod = createAppUrlPolicy({ rendererIndexFile: INDEX });
@@ -73,6 +73,11 @@ describe('createAppUrlPolicy', () => {
     expect(decideWindowOpen('https://github.com/')).toBe('open-external');
     expect(decideWindowOpen(prod.entryUrl)).toBe('deny');
     expect(decideWindowOpen('javascript:alert(1)')).toBe('deny');
+    // Subframes: the app's pages only, never handed to the browser; the main frame is will-navigate's.
+    expect(decideFrameNavigation(`${prod.entryUrl}#/x`, false, prod)).toBe('allow');
+    expect(decideFrameNavigation('https://github.com/', false, prod)).toBe('deny');
+    expect(decideFrameNavigation('file:///etc/passwd', false, prod)).toBe('deny');
+    expect(decideFrameNavigation('https://github.com/', true, prod)).toBe('allow');
   });
 });
 

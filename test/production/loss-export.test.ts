@@ -10,6 +10,12 @@ import { type DeceExportOptions, type LossExportFramework, exportDeceLoss } from
 import { readGolden } from '../helpers/golden';
 
 const golden = readGolden();
+/** Debian's interpreter, the one python3-torch installs PyTorch for. */
+const DEBIAN_PYTHON = '/usr/bin/python3';
+
+function importable(python: string, module: string): boolean {
+  return spawnSync(python, ['-c', `import ${module}`], { stdio: 'ignore', timeout: 120_000 }).status === 0;
+}
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /** What the exported TensorFlow.js module provides. */
@@ -146,16 +152,17 @@ describe('DeCE export: TensorFlow.js', () => {
 });
 
 describe('DeCE export: Python', () => {
-  const pythonFrameworks: { framework: Exclude<LossExportFramework, 'tfjs'>; module: string }[] = [
-    { framework: 'pytorch', module: 'torch' },
-    { framework: 'keras', module: 'tensorflow' },
-    { framework: 'jax', module: 'jax' },
+  // PyTorch comes from Debian (python3-torch, installed by .ci/run) for Debian's own interpreter, which need
+  // not be the first python3 on PATH; Keras and JAX have no Debian package and stay compile-checked.
+  const pythonFrameworks: { framework: Exclude<LossExportFramework, 'tfjs'>; module: string; python: string }[] = [
+    { framework: 'pytorch', module: 'torch', python: DEBIAN_PYTHON },
+    { framework: 'keras', module: 'tensorflow', python: 'python3' },
+    { framework: 'jax', module: 'jax', python: 'python3' },
   ];
-  const importable = (module: string): boolean => spawnSync('python3', ['-c', `import ${module}`], { stdio: 'ignore', timeout: 120_000 }).status === 0;
-  const available = new Map(pythonFrameworks.map(({ framework, module }) => [framework, importable(module)]));
+  const available = new Map(pythonFrameworks.map(({ framework, module, python }) => [framework, importable(python, module)]));
   const skipped = pythonFrameworks.filter(({ framework }) => available.get(framework) !== true);
   if (skipped.length > 0) {
-    console.info(`DeCE export self-checks skipped (framework not importable by python3): ${skipped.map(({ framework, module }) => `${framework} (${module})`).join(', ')}`);
+    console.info(`DeCE export self-checks skipped (framework not importable): ${skipped.map(({ framework, module, python }) => `${framework} (${module} with ${python})`).join(', ')}`);
   }
 
   const parameterSets: Omit<DeceExportOptions, 'framework'>[] = [
@@ -176,16 +183,75 @@ describe('DeCE export: Python', () => {
     }
   });
 
-  for (const { framework, module } of pythonFrameworks) {
-    it.skipIf(available.get(framework) !== true)(`the ${framework} self-check passes (runs only where python3 can import ${module})`, () => {
+  for (const { framework, module, python } of pythonFrameworks) {
+    it.skipIf(available.get(framework) !== true)(`the ${framework} self-check passes (runs only where ${python} can import ${module})`, () => {
       for (const options of parameterSets) {
         const path = writeSnippet({ framework, ...options });
-        const run = spawnSync('python3', [path], { encoding: 'utf8', timeout: 300_000 });
+        const run = spawnSync(python, [path], { encoding: 'utf8', timeout: 300_000 });
         expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
         expect(run.stdout).toMatch(/DeCE self-check: OK\s*$/);
       }
     });
   }
+});
+
+/**
+ * Loads an exported PyTorch snippet as a module and prints, per case, the loss and the gradient of the loss
+ * with respect to the logits through autograd (float64, as the reference values were computed).
+ */
+const TORCH_GOLDEN_SCRIPT = `
+import importlib.util, json, sys
+import torch
+out = []
+for n, group in enumerate(json.load(sys.stdin)):
+    spec = importlib.util.spec_from_file_location(f"dece_export_{n}", group["path"])
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for case in group["cases"]:
+        logits = torch.tensor(case["logits"], dtype=torch.float64, requires_grad=True)
+        targets = torch.tensor(case["target"], dtype=torch.long)
+        loss = module.dece_loss(logits, targets, case["epoch"])
+        loss.backward()
+        out.append({"loss": loss.item(), "grad": logits.grad.tolist()})
+print(json.dumps(out))
+`;
+
+describe('DeCE export: PyTorch against ../shared/golden/dece.json', () => {
+  const hasTorch = importable(DEBIAN_PYTHON, 'torch');
+  if (!hasTorch) console.info(`PyTorch golden comparison skipped: ${DEBIAN_PYTHON} cannot import torch (apt-get install python3-torch; .ci/run does)`);
+
+  it.skipIf(!hasTorch)(`reproduces every golden loss and its autograd gradient (${DEBIAN_PYTHON}, Debian's python3-torch)`, () => {
+    let compared = 0;
+    const groups = new Map<string, typeof golden.cases>();
+    for (const c of golden.cases) {
+      const key = JSON.stringify({ labelSmoothing: c.label_smoothing, alphaBase: c.alpha_base, ignoreIndex: c.ignore_index });
+      groups.set(key, [...(groups.get(key) ?? []), c]);
+    }
+    // One interpreter for every parameter set: importing torch is the slow part.
+    const batches = [...groups].map(([key, cases]) => ({ key, cases, path: writeSnippet({ framework: 'pytorch', ...(JSON.parse(key) as Omit<DeceExportOptions, 'framework'>) }) }));
+    const run = spawnSync(DEBIAN_PYTHON, ['-c', TORCH_GOLDEN_SCRIPT], {
+      input: JSON.stringify(batches.map(({ path, cases }) => ({ path, cases }))),
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const results = JSON.parse(run.stdout) as { loss: number; grad: number[][] }[];
+    for (const { key, cases } of batches) {
+      for (const c of cases) {
+        const result = results[compared];
+        if (!result) throw new Error(`no result for case ${compared}, ${key}`);
+        expect(Math.abs(result.loss - c.dece_loss) / Math.abs(c.dece_loss), `loss, ${key}`).toBeLessThanOrEqual(1e-5);
+        c.dece_grad.forEach((row, i) => {
+          row.forEach((expected, k) => {
+            const actual = result.grad[i]?.[k] ?? Number.NaN;
+            expect(Math.abs(actual - expected), `gradient [${i}][${k}], ${key}`).toBeLessThanOrEqual(1e-6 + 1e-4 * Math.abs(expected));
+          });
+        });
+        compared++;
+      }
+    }
+    expect(compared).toBe(golden.cases.length);
+  });
 });
 
 describe('DeCE export: options', () => {

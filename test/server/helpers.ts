@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterEach } from 'vitest';
 import type { AppEvent } from '../../common/contract';
 import { startServer, type RunningServer, type ServerOptions } from '../../main/server/index';
-import { tempDir } from '../jobs/helpers';
+import { createEventHub, createServices } from '../../main/services/index';
+import { jobService, openTestStore, tempDir } from '../jobs/helpers';
 
 export interface RawResponse {
   status: number;
@@ -21,6 +22,17 @@ export async function serve(options: Omit<ServerOptions, 'staticDir'> & { static
   const server = await startServer({ staticDir: staticRoot(), ...options });
   servers.push(server);
   return server;
+}
+
+/** The server on the real services, a real store in a fresh data folder and a one-worker job service. */
+export async function realServer(options: Pick<ServerOptions, 'bodyTimeoutMs'> = {}) {
+  const dataDir = tempDir('dece-server-data-');
+  const store = openTestStore(dataDir);
+  const hub = createEventHub();
+  const jobs = jobService({ store, dataDir, maxConcurrent: 1, emit: hub.emit });
+  const handlers = createServices({ store, jobs, dataDir, shell: 'browser', version: 'test', emit: hub.emit });
+  const server = await serve({ handlers, subscribe: hub.subscribe, ...options });
+  return { server, store, jobs, dataDir };
 }
 
 /**

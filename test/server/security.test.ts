@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Project, Run } from '../../common/contract';
-import { createEventHub, createServices } from '../../main/services/index';
-import { jobService, openTestStore, tempDir, tinyConfig } from '../jobs/helpers';
-import { apiCall, openEvents, request, serve } from './helpers';
-
-async function realServer() {
-  const dataDir = tempDir('dece-server-data-');
-  const store = openTestStore(dataDir);
-  const hub = createEventHub();
-  const jobs = jobService({ store, dataDir, maxConcurrent: 1, emit: hub.emit });
-  const handlers = createServices({ store, jobs, dataDir, shell: 'browser', version: 'test', emit: hub.emit });
-  const server = await serve({ handlers, subscribe: hub.subscribe });
-  return { server, store, jobs };
-}
+import { tinyConfig } from '../jobs/helpers';
+import { apiCall, openEvents, realServer, request } from './helpers';
 
 describe('browser-mode server security', () => {
   it('binds to 127.0.0.1 with a 128-bit token in the URL', async () => {

@@ -40,6 +40,16 @@ export function open(options: OpenStoreOptions): Store {
   return store;
 }
 
+/** What openStore throws for this file (undefined when it opens; the store is closed again). */
+export function openStoreError(file: string): unknown {
+  try {
+    openStore({ file }).close();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
 export function sha256File(file: string): string {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { LATEST_SCHEMA_VERSION, StoreCorruptError, openStore, type Store } from '../../main/store/index';
-import { epochMetrics, open, sampleConfig, sha256File, tempDbFile } from './helpers';
+import { LATEST_SCHEMA_VERSION, StoreCorruptError, type Store } from '../../main/store/index';
+import { epochMetrics, open, openStoreError, sampleConfig, sha256File, tempDbFile } from './helpers';
 
 /** A closed database file with enough rows to span many pages. */
 function databaseWithData(): { file: string; runId: number } {
@@ -24,12 +24,7 @@ function databaseWithData(): { file: string; runId: number } {
 }
 
 function expectCorrupt(file: string): StoreCorruptError {
-  let caught: unknown;
-  try {
-    openStore({ file }).close();
-  } catch (error) {
-    caught = error;
-  }
+  const caught = openStoreError(file);
   expect(caught).toBeInstanceOf(StoreCorruptError);
   const error = caught as StoreCorruptError;
   expect(error.file).toBe(file);

@@ -175,6 +175,13 @@ export function checkedSource(file: string, fh: FileHandle): CheckedSource {
           });
         }
         if (body.length === 0) continue;
+        // Anywhere in the file, not only in the sniffed first chunk: a NUL would reach a pair and the store.
+        const nul = body.indexOf(0);
+        if (nul >= 0) throw new ImportError('BINARY_FILE', file, 'NUL byte (0x00): a text dataset never contains one; the file is binary or damaged', { line: line + countNewlines(body, nul) });
+        // Classic Mac line endings: every parser would see one endless line and report a puzzling quote error.
+        if (contentBytes === 0 && body.includes(0x0d) && !body.includes(0x0a)) {
+          throw new ImportError('CR_LINE_ENDINGS', file, 'lines end with CR only (classic Mac line endings): convert them to LF or CRLF (e.g. tr "\\r" "\\n" < in.csv > out.csv)', { line: 1 });
+        }
         contentBytes += body.length;
         line += countNewlines(body);
         yield body;
