@@ -77,7 +77,9 @@ export function configForLoss(base: RunConfig, loss: LossKind): RunConfig {
  * prompts are decoded per epoch, and on which split, does not change them, so it is left out of the key.
  */
 export function pretrainKey(config: RunConfig): string {
-  const { evalLimit: _evalLimit, evaluateOn: _evaluateOn, ...data } = config.data;
+  const data: Partial<RunConfig['data']> = { ...config.data };
+  delete data.evalLimit;
+  delete data.evaluateOn;
   const relevant = {
     engine: ENGINE_VERSION,
     seed: config.seed,
