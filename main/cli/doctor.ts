@@ -1,14 +1,19 @@
 import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SIZE_PRESETS, type SizePreset } from '../../common/presets';
 import { type BackendName, parseBackendName } from '../engine/backend';
 import { diagnoseBackends, formatDoctorReport } from '../engine/doctor';
 import { exitWithResult } from './exit-code';
+import { formatInstallChecks, installChecks } from './install-check';
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** `npm run doctor`: which compute backends work here, why the others do not, and how fast each trains. */
 
 const USAGE = `Usage: npm run doctor -- [--steps N] [--size ${SIZE_PRESETS.join('|')}] [--probe LIST] [--json PATH]
-  For each backend (tensorflow-gpu, tensorflow, wasm, cpu): available or the exact reason it is not, the
+  First the installation's own downloads (the Electron binary, better-sqlite3's native module), then
+  for each backend (tensorflow-gpu, tensorflow, wasm, cpu): available or the exact reason it is not, the
   device, the loss implementation, and a training-speed probe (default 20 steps of the Pilot's standard
   model, on every available backend but the slow cpu fallback; --probe wasm,cpu picks them; --steps 0
   skips it). Exit code 0 when at least one backend works.
@@ -49,8 +54,9 @@ async function main(): Promise<number> {
     ...(probe ? { probe } : {}),
     onProgress: (line) => process.stderr.write(`${line}\n`),
   });
-  process.stdout.write(formatDoctorReport(report));
-  if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
+  const installation = installChecks(REPO_ROOT);
+  process.stdout.write(`${formatInstallChecks(installation)}\n${formatDoctorReport(report)}`);
+  if (values.json) writeFileSync(values.json, `${JSON.stringify({ ...report, installation }, null, 2)}\n`);
   return report.chosen === null ? 1 : 0;
 }
 

@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { formatInstallChecks, installChecks } from '../../main/cli/install-check';
 import { electronProblemMessage, findElectronProblem } from '../../main/cli/start';
 import { runCli, testDir } from './run-cli';
 
@@ -47,5 +48,18 @@ describe('npm start without a working Electron', () => {
     expect(electronProblemMessage(problem)).toMatch(/does not run: .*libnss3.*apt-get install/);
     const working = fakeBinary('electron-ok', 'echo v40.8.5');
     expect(findElectronProblem(fakeProject('working', `module.exports = ${JSON.stringify(working)};`))).toBeNull();
+  });
+});
+
+describe('npm run doctor on the installation', () => {
+  it('reports the Electron binary and the SQLite module with what to do', () => {
+    const absent = installChecks(join(dir, 'absent'));
+    const electron = absent.find((c) => c.name === 'Electron binary');
+    expect(electron).toMatchObject({ ok: false, detail: expect.stringMatching(/not installed.*npm run web -- --open/) as unknown });
+    // The fake project has no better-sqlite3: the check says what building it from source needs.
+    expect(absent.find((c) => c.name === 'better-sqlite3')).toMatchObject({ ok: false, detail: expect.stringMatching(/Python 3, make and a C\+\+ compiler/) as unknown });
+    const here = installChecks(process.cwd());
+    expect(here.find((c) => c.name === 'better-sqlite3')).toMatchObject({ ok: true, detail: expect.stringMatching(/SQLite \d+\.\d+/) as unknown });
+    expect(formatInstallChecks(absent)).toMatch(/^Installation\n {2}Electron binary: NOT AVAILABLE — /);
   });
 });
