@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { Dataset, StageName } from '../../common/contract';
 import { ATTACK_KINDS, LOSS_KINDS, type AttackKind, type LossConfig, type LossKind, type RunConfig } from '../../common/run-config';
 import { useFormat } from '../lib/format';
-import { DEFAULT_LOSS_PARAMETERS, LOSS_PARAMETERS, SIZE_PRESETS, presetConfig, type SizePreset } from '../lib/presets';
+import { DEFAULT_LOSS_PARAMETERS, LOSS_PARAMETERS, SIZE_PRESETS, pilotPresetConfig, type SizePreset } from '../lib/presets';
 import { readLocal, writeLocal } from '../lib/storage';
 import { useLoad } from '../lib/use-load';
 import { useActor } from '../state/actor';
@@ -130,7 +130,7 @@ export function LaunchDialog({ projectId, stage, onClose, onLaunched }: LaunchDi
   const [parameters, setParameters] = useState<Record<LossParameter, string>>(
     () => Object.fromEntries(Object.entries(DEFAULT_LOSS_PARAMETERS).map(([k, v]) => [k, String(v)])) as Record<LossParameter, string>,
   );
-  const [epochs, setEpochs] = useState(String(presetConfig('quick').training.epochs));
+  const [epochs, setEpochs] = useState(String(pilotPresetConfig('quick').training.epochs));
   const [seed, setSeed] = useState('7');
   const [busy, setBusy] = useState(false);
 
@@ -142,7 +142,8 @@ export function LaunchDialog({ projectId, stage, onClose, onLaunched }: LaunchDi
 
   /** The config for one loss, or the list of problems that keep it from being valid. */
   const build = (kind: LossKind): { config: RunConfig; problems: string[] } => {
-    const preset = presetConfig(size, kind);
+    // The Pilot's presets: quick and standard stop on validation evidence within their budgets (epochs is then the bound).
+    const preset = pilotPresetConfig(size, kind);
     const problems: string[] = [];
     const epochCount = Number(epochs);
     if (!Number.isInteger(epochCount) || epochCount < 1 || epochCount > 1000) problems.push(t('launch.problems.epochs'));
@@ -241,7 +242,7 @@ export function LaunchDialog({ projectId, stage, onClose, onLaunched }: LaunchDi
 
   const changeSize = (next: SizePreset) => {
     setSize(next);
-    setEpochs(String(presetConfig(next).training.epochs));
+    setEpochs(String(pilotPresetConfig(next).training.epochs));
   };
 
   const pairProblems = [...build('ce').problems, ...build('dece').problems];

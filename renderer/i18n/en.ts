@@ -270,14 +270,14 @@ export const en = {
       },
       quick: {
         label: 'Quick',
-        description: '2,000 pairs, 2+2 layers, 4 pre-training + 4 epochs. A first real comparison.',
+        description: "4,000 pairs, 2+2 layers, from the shipped pre-trained weights; stops when CE's validation ASR stops rising, within 3 minutes. A first real comparison.",
       },
       standard: {
         label: 'Standard',
-        description: '4,000 pairs, 2+2 layers, 6 pre-training + 8 epochs. For gate evidence.',
+        description: "4,000 pairs, 2+2 layers, 6 pre-training epochs; stops when CE's validation ASR stops rising, within 20 minutes. For gate evidence.",
       },
     },
-    epochs: 'Epochs',
+    epochs: 'Epochs (at most)',
     seed: 'Seed',
     dataSection: 'Data and attack',
     dataset: 'Dataset',

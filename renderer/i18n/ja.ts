@@ -268,14 +268,14 @@ export const ja: Messages = {
       },
       quick: {
         label: 'クイック',
-        description: '2,000 ペア、2+2 層、事前学習 4 + 4 エポック。最初の本格的な比較に。',
+        description: '4,000 ペア、2+2 層、同梱の事前学習済み重みから開始。CE の検証 ASR が伸びなくなった時点で停止（3 分以内）。最初の本格的な比較に。',
       },
       standard: {
         label: '標準',
-        description: '4,000 ペア、2+2 層、事前学習 6 + 8 エポック。ゲートの根拠に。',
+        description: '4,000 ペア、2+2 層、事前学習 6 エポック。CE の検証 ASR が伸びなくなった時点で停止（20 分以内）。ゲートの根拠に。',
       },
     },
-    epochs: 'エポック数',
+    epochs: 'エポック数（上限）',
     seed: 'シード',
     dataSection: 'データと攻撃',
     dataset: 'データセット',
