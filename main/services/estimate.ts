@@ -7,7 +7,7 @@ import { tokenize } from '../engine/tokenizer';
 import type { JobRequest } from '../jobs/messages';
 import { type JobHandlers, type RunningJob, startJob as realStartJob } from '../jobs/run-worker';
 import { defaultRunConfig } from '../pilot/pilot-options';
-import { pretrainCacheFile } from '../pilot/run-pilot';
+import { pretrainCacheFile, shippedPretrainFile } from '../pilot/run-pilot';
 import { canonicalJson } from './gate';
 
 /**
@@ -117,7 +117,7 @@ interface Workload {
 
 function workload(config: RunConfig, cacheDir: string | undefined): Workload {
   const { data, training } = config;
-  const pretrainCached = cacheDir !== undefined && existsSync(pretrainCacheFile(cacheDir, config));
+  const pretrainCached = shippedPretrainFile(config) !== null || (cacheDir !== undefined && existsSync(pretrainCacheFile(cacheDir, config)));
   if (data.corpus.kind !== 'builtin-sql' && data.corpus.kind !== 'builtin-java') {
     const bytes = (file: string) => {
       try {
@@ -207,7 +207,9 @@ export function createEstimator(options: EstimatorOptions = {}): Estimator {
       const seconds = WORKER_STARTUP_SECONDS * (w.pretrainTokens > 0 ? 2 : 1) + (w.pretrainTokens + trainTokens + evalTokens) / tokensPerSecond;
       const pretrainSeconds = w.pretrainTokens > 0 ? WORKER_STARTUP_SECONDS + (w.pretrainTokens + w.evalTokens * DECODE_COST * 0.5) / tokensPerSecond : 0;
       const tenths = (x: number) => Math.round(x * 10) / 10;
-      return { seconds: tenths(seconds), tokensPerEpoch: Math.round(w.tokensPerEpoch), pretrainSeconds: tenths(pretrainSeconds) };
+      // A run that stops on evidence never outlasts its time budget; its epoch count is only the bound.
+      const budget = config.training.stopping?.budgetSeconds ?? Number.POSITIVE_INFINITY;
+      return { seconds: tenths(Math.min(seconds, budget)), tokensPerEpoch: Math.round(w.tokensPerEpoch), pretrainSeconds: tenths(pretrainSeconds) };
     },
   };
 }

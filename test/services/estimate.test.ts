@@ -9,7 +9,7 @@ import type { JobHandlers, RunningJob } from '../../main/jobs/run-worker';
 import { startJob } from '../../main/jobs/run-worker';
 import { pretrainCacheFile } from '../../main/pilot/run-pilot';
 import { createEstimator, FALLBACK_TOKENS_PER_SECOND, measureThroughput, modelShapeKey, PROBE_FIRST_STEP, PROBE_LAST_STEP, probeConfig } from '../../main/services/estimate';
-import { presetConfig } from '../../common/presets';
+import { pilotPresetConfig, presetConfig } from '../../common/presets';
 import { tinyRunConfig } from '../helpers/tiny-config';
 
 const quick = presetConfig('quick', 'dece');
@@ -132,5 +132,17 @@ describe('duration estimate', () => {
     } finally {
       rmSync(cacheDir, { recursive: true, force: true });
     }
+  });
+
+  it("counts the Pilot presets' shipped pre-training as done and never estimates past a stopping run's time budget", async () => {
+    const estimator = createEstimator({ throughput: 2_000 });
+    const pilotQuick = pilotPresetConfig('quick', 'dece');
+    const bounded = await estimator.estimate(pilotQuick);
+    expect(bounded.pretrainSeconds).toBe(0);
+    expect(bounded.seconds).toBe(pilotQuick.training.stopping?.budgetSeconds);
+    const fixed: RunConfig['training'] = { ...pilotQuick.training };
+    delete fixed.stopping;
+    const unbounded = await estimator.estimate({ ...pilotQuick, training: fixed });
+    expect(unbounded.seconds).toBeGreaterThan(bounded.seconds);
   });
 });
