@@ -358,7 +358,9 @@ export function createJobService(options: JobServiceOptions): JobService {
       // The engine reports the epochs it restored from a checkpoint too: recording is idempotent per epoch.
       for (const metrics of result.epochs) store.metrics.recordEpoch(slot.runId, metrics);
       const after = store.runs.get(slot.runId);
-      if (after && after.lastCompletedEpoch < config.training.epochs) {
+      // A run that stopped on evidence ends early on purpose: its last epoch says why.
+      const stoppedEarly = result.epochs.at(-1)?.stop !== undefined;
+      if (after && after.lastCompletedEpoch < config.training.epochs && !stoppedEarly) {
         throw new Error(`run ${slot.runId} ended after epoch ${after.lastCompletedEpoch} of ${config.training.epochs}`);
       }
       // Only if the worker never reported its backend (it always does first today).

@@ -2,7 +2,8 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { RunSummary } from '../../common/contract';
 import type { EpochMetrics } from '../../common/run-config';
-import { useFormat } from '../lib/format';
+import { type MessageId, message, renderMessage } from '../../common/messages';
+import { useFormat, useMessageLang } from '../lib/format';
 import { DASHES, LOSS_COLORS } from '../lib/runs';
 import { useApi, useAppEvents } from '../state/connection';
 import { useToasts } from '../state/toasts';
@@ -103,6 +104,7 @@ function labelFor(run: RunSummary, lossShort: string): string {
 export function RunCharts({ runs }: { runs: readonly RunSummary[] }) {
   const { t } = useTranslation();
   const format = useFormat();
+  const lang = useMessageLang();
   const sorted = [...runs].sort((a, b) => a.id - b.id);
   const traces = useTraces(sorted.map((run) => run.id));
 
@@ -139,6 +141,12 @@ export function RunCharts({ runs }: { runs: readonly RunSummary[] }) {
       dash,
       points: [...trace.epochs.values()].map((m) => [m.epoch, pick(m)] as const),
     }));
+
+  // Where training stopped early and why (runs that stop on validation evidence record it on their last epoch).
+  const stops = styled.flatMap(({ run, label, trace }) => {
+    const last = [...trace.epochs.values()].sort((a, b) => a.epoch - b.epoch).at(-1);
+    return last?.stop ? [{ id: run.id, label, epoch: last.epoch, reason: last.stop.reason }] : [];
+  });
 
   return (
     <section className="card" aria-labelledby="charts-title" data-testid="run-charts">
@@ -189,6 +197,15 @@ export function RunCharts({ runs }: { runs: readonly RunSummary[] }) {
             yRange={[0, 100]}
           />
         </div>
+      )}
+      {stops.length > 0 && (
+        <ul className="chart-stops" data-testid="run-stops">
+          {stops.map(({ id, label, epoch, reason }) => (
+            <li key={id} data-testid="run-stop">
+              {t('charts.stopped', { run: label, epoch, reason: renderMessage(message(`stopReason.${reason}` as MessageId), lang) })}
+            </li>
+          ))}
+        </ul>
       )}
     </section>
   );

@@ -234,6 +234,7 @@ export const en = {
     progressOf: 'Progress of {{name}}',
   },
   charts: {
+    stopped: '{{run}} stopped after epoch {{epoch}}: {{reason}}.',
     title: 'Compare runs',
     pickHint: 'Tick runs in the table to overlay them.',
     none: 'Pick runs in the table to see their curves.',

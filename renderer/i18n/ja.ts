@@ -232,6 +232,7 @@ export const ja: Messages = {
     progressOf: '{{name}} の進捗',
   },
   charts: {
+    stopped: '{{run}} はエポック {{epoch}} で停止: {{reason}}。',
     title: '実行の比較',
     pickHint: '表で実行にチェックを入れると重ねて表示します。',
     none: '表で実行を選ぶと、その曲線を表示します。',
