@@ -28,7 +28,9 @@ async function loadForgeConfig(): Promise<ForgeConfig> {
 describe('package.json for Electron', () => {
   it('points main at the bundled ES module and has the Forge scripts', () => {
     expect(manifest.main).toBe('.vite/build/main.js');
-    expect(manifest.scripts).toMatchObject({ start: 'electron-forge start', package: 'electron-forge package', make: 'electron-forge make' });
+    // npm start checks the Electron binary first (main/cli/start.ts), then hands over to `electron-forge start`.
+    expect(manifest.scripts).toMatchObject({ start: 'tsx main/cli/start.ts', package: 'electron-forge package', make: 'electron-forge make' });
+    expect(readFileSync(path.join(root, 'main/cli/start.ts'), 'utf8')).toMatch(/spawn\(forge, \['start'/);
   });
 
   it('keeps electron optional and exact, with its install script allowed', () => {
