@@ -31,13 +31,10 @@ describe('job service', () => {
     await log.waitFor((e) => isStep(runId)(e) && e.type === 'run.progress' && e.event.type === 'step' && e.event.step >= 2);
     const threadsWhileTraining = threadCount();
 
-    const started = performance.now();
+    // Within one batch: the cancel resolves before the epoch could end, and no step follows it (checked below).
     await jobs.cancel(runId, 'tester');
-    const cancelMs = performance.now() - started;
     const eventsAtCancel = log.events.length;
 
-    // One batch of this model is well under a second even on a loaded machine; the bound leaves room for the scheduler.
-    expect(cancelMs).toBeLessThan(5000);
     expect(store.runs.get(runId)).toMatchObject({ status: 'cancelled', lastCompletedEpoch: 0 });
     expect(statuses(log.events, runId)).toEqual(['queued', 'running', 'cancelled']);
     expect(store.audit.list({ subject: `run:${runId}`, action: 'run.cancel' })[0]?.actor).toBe('tester');
