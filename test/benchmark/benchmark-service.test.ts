@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BenchmarkDetailSchema, BenchmarkPlanSchema } from '../../common/contract-benchmark';
-import { codeVersionTag } from '../../main/engine/version';
+import { ENGINE_VERSION, codeVersionTag } from '../../main/engine/version';
 import { openTestStore, tempDir } from '../jobs/helpers';
 import { apiError, benchmarkProject, benchmarkServices, benchmarkSpec, settled, until } from './helpers';
 
@@ -26,7 +26,7 @@ describe('benchmark matrices through the services (tiny size, real training)', (
     expect(plan.seconds).toBeGreaterThan(0);
 
     const benchmark = await call('benchmarks.start', { projectId, spec, actor: 'ana' });
-    expect(benchmark).toMatchObject({ projectId, status: 'running', codeVersion: '1', counts: { total: 3, finished: 0, failed: 0, running: 2 } });
+    expect(benchmark).toMatchObject({ projectId, status: 'running', codeVersion: ENGINE_VERSION, counts: { total: 3, finished: 0, failed: 0, running: 2 } });
     const runs = store.runs.list({ projectId });
     expect(runs.map((r) => [r.stage, r.status, r.tags])).toEqual([
       ['benchmark', 'queued', [`benchmark:${benchmark.id}`, codeVersionTag()].sort()],

@@ -84,12 +84,16 @@ describe('expandMatrix', () => {
     const { cells, skipped } = expand(
       spec({ datasets: [{ kind: 'builtin-sql' }, { kind: 'builtin-java' }, { kind: 'import', datasetId: 7 }], attacks: ['badpre', 'dead-code'], rates: [0.05], arms: ['ce'], seeds: [1] }),
     );
-    expect(skipped.map((s) => [s.dataset, s.attack])).toEqual([
-      ['builtin-sql', 'dead-code'],
-      ['builtin-java', 'badpre'],
-    ]);
+    // BadPre fits both corpora (SQL injection in Python, an infinite loop in Java); dead code needs Java inputs.
+    expect(skipped.map((s) => [s.dataset, s.attack])).toEqual([['builtin-sql', 'dead-code']]);
     expect(skipped[0]?.reason).toMatch(/java/);
-    expect(cells.map((c) => c.key)).toEqual(['builtin-sql/badpre/0.05/ce/1', 'builtin-java/dead-code/0.05/ce/1', 'import:7/badpre/0.05/ce/1', 'import:7/dead-code/0.05/ce/1']);
+    expect(cells.map((c) => c.key)).toEqual([
+      'builtin-sql/badpre/0.05/ce/1',
+      'builtin-java/badpre/0.05/ce/1',
+      'builtin-java/dead-code/0.05/ce/1',
+      'import:7/badpre/0.05/ce/1',
+      'import:7/dead-code/0.05/ce/1',
+    ]);
     const imported = training(cells).find((c) => c.dataset === 'import:7');
     expect(imported?.config.data.corpus).toEqual({ kind: 'files', train: '/d/train.csv', test: '/d/test.csv' });
     expect(imported?.datasetId).toBe(7);
