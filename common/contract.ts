@@ -5,6 +5,7 @@ import { SerializedErrorSchema, TrainingEventSchema } from './training-events';
 import { Actor, FileName, Id, Name, Text, Timestamp } from './schemas';
 import { benchmarkContract } from './contract-benchmark';
 import { productionContract } from './contract-production';
+import { doctorContract } from './contract-doctor';
 import { auditContract } from './audit';
 import { MessageSchema, renderMessage, type Message } from './messages';
 
@@ -195,6 +196,7 @@ export const contract = {
   },
   ...benchmarkContract,
   ...productionContract,
+  ...doctorContract,
   ...auditContract,
 } as const;
 

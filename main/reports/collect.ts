@@ -12,6 +12,7 @@ import { createFmt, decisionLabel, lossLabel, messages, runStatusLabel, stageLab
 import { reproduceCommand } from './reproduce';
 import { KNOWN_ATTACKS, sentences, valueList, type Sentences } from './sentences';
 import { distinct, stat, statOf } from './stats';
+import { storedDefenseCosts } from './defense-costs';
 import type {
   CaveatsSection,
   ChecklistView,
@@ -376,12 +377,20 @@ export function collectReport(store: Store, projectId: number, options: CollectO
       if (match) defenseGroups.set(match[1] ?? tag, [...(defenseGroups.get(match[1] ?? tag) ?? []), i]);
     }
   }
-  const defenses: DefenseCost[] = [...defenseGroups.entries()].map(([label, list]) => {
+  const taggedDefenses: DefenseCost[] = [...defenseGroups.entries()].map(([label, list]) => {
     const seconds = statOf(list.map(runSeconds));
     const ceBase = counted.filter((i) => i.loss === 'ce' && i.scenarioKey === list[0]?.scenarioKey && !i.run.tags.some((t) => DEFENSE_TAG.test(t)));
     const ceMean = ceBase.length > 0 ? sum(ceBase.map(runSeconds)) / ceBase.length : null;
     return { label, runs: list.length, secondsPerRun: seconds, extraOverCe: ceMean ? seconds.mean / ceMean - 1 : null };
   });
+  const ceItemsById = new Map(counted.filter((i) => i.loss === 'ce').map((i) => [i.run.id, i]));
+  const defenses: DefenseCost[] = [
+    ...taggedDefenses,
+    ...storedDefenseCosts(store.defenses.listForProject(projectId), (runId) => {
+      const ce = ceItemsById.get(runId);
+      return ce ? runSeconds(ce) : null;
+    }),
+  ];
   const costSummary =
     ceCost && deceCost
       ? s.cost(fmt.seconds(deceCost.secondsPerEpoch.mean), fmt.seconds(ceCost.secondsPerEpoch.mean), fmt.ratio(deceOverCe))

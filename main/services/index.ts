@@ -17,6 +17,7 @@ import { createBenchmarkHandlers } from './benchmark';
 import type { ServiceContext } from './context';
 import { createProductionHandlers, requireGoSignOff } from './production';
 import { createSearchHandlers } from './search';
+import { createDoctorHandlers } from './doctor';
 import { join } from 'node:path';
 
 export { createEventHub, type EventHub, type AppEventListener } from './events';
@@ -98,6 +99,7 @@ export function createServices(options: ServicesOptions): Handlers {
     ...createBenchmarkHandlers(context),
     ...createSearchHandlers(context),
     ...createProductionHandlers(context),
+    ...createDoctorHandlers(),
     'app.info': () =>
       Promise.resolve({
         version: options.version,

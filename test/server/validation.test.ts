@@ -101,6 +101,7 @@ const VALID: { [M in MethodName]: MethodInput<M> } = {
     limit: 50,
     actor: 'a',
   },
+  'doctor.run': { size: 'tiny', steps: 2, probe: ['wasm'] },
 };
 
 function wrongType(value: unknown): unknown {
