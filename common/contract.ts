@@ -258,3 +258,13 @@ export function parseInput<M extends MethodName>(method: M, input: unknown): z.o
   }
   return result.data as z.output<Contract[M]['input']>;
 }
+
+/**
+ * The one way a raw request reaches a handler (IPC, HTTP, headless callers and tests): the input is parsed
+ * with the method's schema, then the handler is called with what the schema produced. Transport checks
+ * (IPC sender, HTTP token, Host and Origin) stay with the transports, before this.
+ */
+export function dispatch<M extends MethodName>(handlers: Handlers, method: M, rawInput: unknown): Promise<MethodOutput<M>> {
+  const handler = handlers[method] as (input: unknown) => Promise<MethodOutput<M>>;
+  return handler(parseInput(method, rawInput));
+}
