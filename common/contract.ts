@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GATE_CONDITION_IDS } from './catalog';
 import { EpochMetricsSchema, LOSS_KINDS, RunConfigSchema } from './run-config';
 import { STAGE_NAMES } from './schemas';
 import { SerializedErrorSchema, TrainingEventSchema } from './training-events';
@@ -44,7 +45,7 @@ export const StageSchema = z.object({
 export type Stage = z.infer<typeof StageSchema>;
 
 export const GateConditionSchema = z.object({
-  id: z.string(),
+  id: z.enum(GATE_CONDITION_IDS),
   /** English text of `labelMessage`, for logs and older readers. */
   label: z.string(),
   holds: z.boolean(),
