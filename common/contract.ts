@@ -179,6 +179,11 @@ export const contract = {
     }),
     output: DatasetSchema,
   },
+  /** The files of an imported dataset, resolved on the main side, for a run's `files` corpus (runs.start takes them back). */
+  'datasets.files': {
+    input: ProjectRef.extend({ datasetId: Id }),
+    output: z.object({ train: z.string(), test: z.string(), valid: z.string().optional() }),
+  },
 
   'runs.estimate': { input: z.object({ config: RunConfigSchema }), output: z.object({ seconds: z.number(), tokensPerEpoch: z.number() }) },
   'runs.start': {

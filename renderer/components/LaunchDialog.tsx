@@ -5,48 +5,12 @@ import { ATTACK_CATALOG, ATTACK_KINDS, LOSS_PARAMETER_RANGES, attackKindsFor, in
 import { LOSS_KINDS, type LossConfig, type LossKind, type RunConfig } from '../../common/run-config';
 import { useFormat } from '../lib/format';
 import { DEFAULT_LOSS_PARAMETERS, LOSS_PARAMETERS, SIZE_PRESETS, pilotPresetConfig, type SizePreset } from '../lib/presets';
-import { readLocal, writeLocal } from '../lib/storage';
 import { useLoad } from '../lib/use-load';
 import { useActor } from '../state/actor';
 import { useApi } from '../state/connection';
 import { describeError, useToasts } from '../state/toasts';
 import { SelectField } from './form-fields';
 import { Modal } from './Modal';
-
-/**
- * Imported datasets are stored as <sourcePath>/<split><ext>; the extension comes from the uploaded name.
- * The contract's Dataset does not list its files, so the extensions are remembered here at import time.
- */
-const DATASET_FILES_KEY = 'dece.datasetFiles';
-type SplitExtensions = { train: string; test: string; valid?: string };
-
-function safeExtension(fileName: string): string {
-  const match = /\.[^./\\]+$/.exec(fileName.toLowerCase());
-  const ext = match?.[0] ?? '';
-  return /^\.[a-z0-9]{1,10}$/.test(ext) ? ext : '.txt';
-}
-
-function rememberedFiles(): Record<string, SplitExtensions> {
-  try {
-    const parsed = JSON.parse(readLocal(DATASET_FILES_KEY) ?? '{}') as unknown;
-    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, SplitExtensions>) : {};
-  } catch {
-    return {};
-  }
-}
-
-function datasetCorpus(dataset: Dataset): RunConfig['data']['corpus'] | null {
-  const files = rememberedFiles()[String(dataset.id)];
-  if (!files || dataset.sourcePath === null) return null;
-  const sep = dataset.sourcePath.includes('\\') && !dataset.sourcePath.includes('/') ? '\\' : '/';
-  const path = (split: string, ext: string) => `${dataset.sourcePath ?? ''}${sep}${split}${ext}`;
-  return {
-    kind: 'files',
-    train: path('train', files.train),
-    test: path('test', files.test),
-    ...(files.valid === undefined ? {} : { valid: path('valid', files.valid) }),
-  };
-}
 
 /** The corpora the engine generates itself, and the kind of pairs each holds (common/catalog.ts). */
 const BUILTIN_CORPORA = ['builtin-sql', 'builtin-java'] as const;
@@ -107,6 +71,12 @@ export function LaunchDialog({ projectId, stage, onClose, onLaunched }: LaunchDi
 
   const builtin = BUILTIN_CORPORA.find((kind) => kind === source) ?? null;
   const selectedDataset = builtin === null ? (datasets.data?.find((d) => String(d.id) === source) ?? null) : null;
+  // The main side resolves an imported dataset's files; the answer names its dataset, so a late one for another is ignored.
+  const selectedId = selectedDataset?.id ?? null;
+  const datasetFiles = useLoad(
+    () => (selectedId === null ? Promise.resolve(null) : api['datasets.files']({ projectId, datasetId: selectedId }).then((files) => ({ datasetId: selectedId, files }))),
+    [api, projectId, selectedId],
+  );
   const attacks = attacksFor(builtin ?? 'files');
   const attackKind: AttackKind = attacks.includes(attack) ? attack : (attacks[0] ?? 'badpre');
   const triggerRule = triggerRuleOf(attackKind);
@@ -133,8 +103,8 @@ export function LaunchDialog({ projectId, stage, onClose, onLaunched }: LaunchDi
     let corpus: RunConfig['data']['corpus'] = builtin === null ? preset.data.corpus : { kind: builtin, size: presetCorpusSize(preset) };
     if (builtin === null && selectedDataset === null) problems.push(t('launch.problems.datasetFiles'));
     if (selectedDataset) {
-      const files = datasetCorpus(selectedDataset);
-      if (files) corpus = files;
+      const resolved = datasetFiles.data?.datasetId === selectedDataset.id ? datasetFiles.data.files : null;
+      if (resolved) corpus = { kind: 'files', ...resolved };
       else problems.push(t('launch.problems.datasetFiles'));
     }
     return {
@@ -487,13 +457,6 @@ function DatasetImport({ projectId, onImported }: { projectId: number; onImporte
         test: await read(files.test),
         ...(files.valid ? { valid: await read(files.valid) } : {}),
       });
-      const remembered = rememberedFiles();
-      remembered[String(dataset.id)] = {
-        train: safeExtension(files.train.name),
-        test: safeExtension(files.test.name),
-        ...(files.valid ? { valid: safeExtension(files.valid.name) } : {}),
-      };
-      writeLocal(DATASET_FILES_KEY, JSON.stringify(remembered));
       notify('success', (tr) => tr('import.done', { name: dataset.name }));
       onImported(dataset);
     } catch (error) {
