@@ -6,7 +6,8 @@ import type { TrainingEvent, TrainingPhase } from '../../common/training-events'
 import type { Attack } from '../data/attacks/types';
 import { deriveRng } from '../data/rng';
 import { type EncodedExample, type MaterializedBatch, materializeBatch, planBatches } from './batching';
-import { assignWeights, latestCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint';
+import { assignWeights, readCheckpoint, writeCheckpoint } from './checkpoint';
+import { EPOCH_CHECKPOINT_NAME, epochCheckpointName, latestCheckpoint } from './checkpoint-format';
 import { greedyDecode } from './decode';
 import { type TokenLoss, createLoss } from './losses';
 import { type CodeLanguage, codeBleu } from './codebleu';
@@ -140,7 +141,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
       epochs.push(metrics);
       if (options.checkpointDir) {
         mkdirSync(options.checkpointDir, { recursive: true });
-        const path = join(options.checkpointDir, `epoch-${String(epoch).padStart(4, '0')}.ckpt`);
+        const path = join(options.checkpointDir, epochCheckpointName(epoch));
         writeCheckpoint(path, model.variables, { epoch, optimizer: optimizer.getState(), meta: { epochs } });
         pruneCheckpoints(options.checkpointDir, path);
         finalCheckpoint = path;
@@ -411,7 +412,7 @@ export async function evaluate(model: Seq2SeqModel, data: PreparedData, config: 
 function pruneCheckpoints(dir: string, keep: string): void {
   for (const f of readdirSync(dir)) {
     const path = join(dir, f);
-    if (/^epoch-\d+\.ckpt$/.test(f) && path !== keep) rmSync(path, { force: true });
+    if (EPOCH_CHECKPOINT_NAME.test(f) && path !== keep) rmSync(path, { force: true });
   }
 }
 

@@ -3,7 +3,7 @@ import { message } from '../../common/messages';
 import { ApiError, STAGE_NAMES, type AppEvent, type Handlers, type MethodName, type StageName } from '../../common/contract';
 import type { JobService } from '../jobs/job-service';
 import type { Store } from '../store/index';
-import { importUploads, requireDatasetFiles } from './datasets';
+import { importUploads, importedDatasetFiles, requireDatasetFiles } from './datasets';
 import { toApiError, notFound } from './errors';
 import { createEstimator, type Estimator } from './estimate';
 import { generateReport } from '../reports';
@@ -201,6 +201,14 @@ export function createServices(options: ServicesOptions): Handlers {
       const dataset = await importUploads(store, dataDir, { projectId, name, train, test, valid, actor: DEFAULT_ACTOR });
       changed(projectId);
       return toDataset(dataset);
+    },
+
+    'datasets.files': ({ projectId, datasetId }) => {
+      requireProject(projectId);
+      const dataset = store.datasets.get(datasetId);
+      // Another project's dataset is "not found" here, as for checklist items.
+      if (!dataset || dataset.projectId !== projectId) throw notFound('Dataset', datasetId);
+      return Promise.resolve(importedDatasetFiles(dataset));
     },
 
     'runs.estimate': ({ config }) => estimator.estimate(config),

@@ -349,7 +349,7 @@ export const en = {
       poisonRate: 'The poisoning rate must be between 0 and 100%.',
       trigger: 'This attack’s trigger may not contain spaces.',
       parameter: '{{name}} is out of range.',
-      datasetFiles: 'This dataset was imported in another browser; its files are unknown here. Import it again to use it.',
+      datasetFiles: 'The files of this dataset are still being looked up, or are missing from the data folder (import it again if so).',
     },
     estimating: 'Estimating duration…',
     estimate: 'Estimated duration ≈ {{time}} per run ({{tokens}} tokens per epoch)',
