@@ -1,6 +1,6 @@
 import { BENCHMARK_ARMS } from '../../common/contract-benchmark';
-import { meanInterval, type Interval } from '../reports/stats';
-import { toCsv, type CsvCell } from '../services/csv';
+import { meanInterval, type Interval } from '../domain/stats';
+import { toCsv, type CsvCell } from '../domain/csv';
 
 /**
  * Statistics of a benchmark matrix: one row per scenario (dataset, attack, poisoning rate, arm) over its

@@ -1,17 +1,18 @@
 import { LOSS_KINDS, RunConfigSchema, type LossKind, type RunConfig } from '../../common/run-config';
 import { PILOT_CLAIM } from '../pilot/run-pilot';
 import { findAppVersion, findTfjsVersion } from '../engine/software-versions';
-import { canonicalJson, evaluateGate, pairRuns, type GateRun } from '../services/gate';
-import { productionGateInput } from '../services/gate-inputs';
+import { canonicalJson } from '../domain/canonical-json';
+import { evaluateGate, pairRuns, type GateRun } from '../domain/gate';
+import { productionGateInput } from '../domain/gate-inputs';
 import { auditTrail } from '../services/audit';
 import { auditActionText } from '../../common/audit';
 import { renderMessage } from '../../common/messages';
-import { toEpochMetrics } from '../services/mappers';
+import { toEpochMetrics } from '../domain/mappers';
 import { STAGES, type EpochRecord, type Run, type Stage, type StageName, type Store } from '../store/index';
 import { createFmt, decisionLabel, lossLabel, messages, runStatusLabel, stageLabel, stageStatusLabel, type Fmt } from './i18n';
 import { reproduceCommand } from './reproduce';
 import { KNOWN_ATTACKS, sentences, valueList, type Sentences } from './sentences';
-import { distinct, stat, statOf } from './stats';
+import { distinct, stat, statOf } from '../domain/stats';
 import type {
   CaveatsSection,
   ChecklistView,

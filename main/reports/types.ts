@@ -1,3 +1,4 @@
+import type { Stat } from '../domain/stats';
 import type { StageName } from '../store/index';
 
 /**
@@ -15,12 +16,7 @@ export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export type Recommendation = 'go' | 'not-yet' | 'no-go';
 
-/** Mean and sample standard deviation (n − 1) of one metric over runs; sd is null for a single run. */
-export interface Stat {
-  mean: number;
-  sd: number | null;
-  n: number;
-}
+export type { Stat };
 
 export interface GateConditionView {
   /** 'previous-stage' | 'min-runs' | 'paired-runs' | 'dece-asr' | 'bleu-drop' | 'ce-learned' | … */

@@ -8,7 +8,7 @@ import type { JobRequest } from '../jobs/messages';
 import { type JobHandlers, type RunningJob, startJob as realStartJob } from '../jobs/run-worker';
 import { defaultRunConfig } from '../pilot/pilot-options';
 import { pretrainCacheFile, shippedPretrainFile } from '../pilot/run-pilot';
-import { canonicalJson } from './gate';
+import { canonicalJson } from '../domain/canonical-json';
 
 /**
  * Duration estimate for a run, before it runs. What it rests on:

@@ -8,10 +8,10 @@ import { toApiError, notFound } from './errors';
 import { createEstimator, type Estimator } from './estimate';
 import { generateReport } from '../reports';
 import { auditCsv, auditTrail } from './audit';
-import { fileSlug, toCsv } from './csv';
-import { evaluateGate, type GateRun } from './gate';
-import { loadGateRuns, productionGateInput } from './gate-inputs';
-import { toChecklistItem, toDataset, toEpochMetrics, toProject, toRun, toStage } from './mappers';
+import { toCsv } from '../domain/csv';
+import { fileSlug } from './file-names';
+import { gateFor as evaluateStageGate } from '../domain/gate-inputs';
+import { toChecklistItem, toDataset, toEpochMetrics, toProject, toRun, toStage } from '../domain/mappers';
 import { openSettings } from './settings';
 import { createBenchmarkHandlers } from './benchmark';
 import type { ServiceContext } from './context';
@@ -75,21 +75,8 @@ export function createServices(options: ServicesOptions): Handlers {
   };
 
   const gateFor = (projectId: number, stage: StageName) => {
-    const current = requireStage(projectId, stage);
-    const index = STAGE_NAMES.indexOf(stage);
-    const previousName = index > 0 ? STAGE_NAMES[index - 1] : undefined;
-    const previous = previousName === undefined ? null : (store.stages.get(projectId, previousName) ?? null);
-    const runs: GateRun[] = loadGateRuns(store, projectId, stage);
-    return {
-      stage: current,
-      evaluation: evaluateGate({
-        stage,
-        thresholds: current.thresholds,
-        previous: previous ? { stage: previous.stage, status: previous.status } : null,
-        runs,
-        ...(stage === 'production' ? { production: productionGateInput(store, projectId) } : {}),
-      }),
-    };
+    requireStage(projectId, stage);
+    return evaluateStageGate(store, projectId, stage);
   };
 
   const context: ServiceContext = { store, jobs, dataDir, estimator, changed, requireProject, requireStage };

@@ -23,7 +23,7 @@ import { ProbeInputError, probeCsv, unzipModelExport, zipModelExport, type Probe
 import type { Probe, Store } from '../store/index';
 import type { ServiceContext } from './context';
 import { notFound } from './errors';
-import { toEpochMetrics, toRun } from './mappers';
+import { toEpochMetrics, toRun } from '../domain/mappers';
 
 export type ProductionHandlers = Pick<Handlers, keyof typeof productionContract>;
 
