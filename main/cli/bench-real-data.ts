@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REAL_DATASETS, REAL_DATASET_NAMES, type RealDatasetName, writeRealDataSample } from '../data/real-datasets';
-import { parsePilotArgs } from '../pilot/pilot-options';
+import { parsePilotArgs } from './pilot-options';
 import { type PilotReporter, asrWithDenominator, runPilot } from '../pilot/run-pilot';
 import { exitWithResult } from './exit-code';
 import { writeAtomically } from './write-atomically';

@@ -9,7 +9,7 @@ import { greedyDecode } from '../engine/decode';
 import { type LossImplementation, lossImplementationFor } from '../engine/losses';
 import { buildSeq2SeqModel } from '../engine/model';
 import { type StepTiming, timeTrainingSteps } from '../engine/speed-probe';
-import { Vocabulary, tokenize } from '../engine/tokenizer';
+import { Vocabulary, tokenize } from '../data/tokenizer';
 import { measureEventLoopDelay, type EventLoopFigures } from './bench-event-loop';
 import { exitWithResult } from './exit-code';
 

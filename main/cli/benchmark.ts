@@ -2,7 +2,7 @@ import { writeAtomically } from './write-atomically';
 import { availableParallelism } from 'node:os';
 import { ApiError } from '../../common/contract';
 import type { BenchmarkCell, BenchmarkDetail, BenchmarkPlan, ScenarioRow } from '../../common/contract-benchmark';
-import { BenchmarkUsageError, benchmarkHelp, parseBenchmarkArgs } from '../benchmark/cli-options';
+import { BenchmarkUsageError, benchmarkHelp, parseBenchmarkArgs } from './benchmark-options';
 import { createJobService } from '../jobs/job-service';
 import { resumeBenchmarks } from '../services/benchmark';
 import { createServices } from '../services/index';

@@ -4,7 +4,7 @@ import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { LOSS_LABELS } from '../../common/run-config';
 import type { TrainingEvent } from '../../common/training-events';
 import { ImportError } from '../data/import';
-import { UsageError, parsePilotArgs, pilotHelp } from '../pilot/pilot-options';
+import { UsageError, parsePilotArgs, pilotHelp } from './pilot-options';
 import { epochTable, pilotMarkdown } from '../pilot/pilot-report';
 import { type PilotReporter, type PilotResult, renderVerdict, runPilot } from '../pilot/run-pilot';
 import { defaultCliLang } from './lang';

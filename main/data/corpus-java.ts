@@ -13,7 +13,7 @@
 import { createRng } from './rng';
 import type { Rng } from './rng';
 import type { CodePair } from './types';
-import { tokenize } from '../engine/tokenizer';
+import { tokenize } from './tokenizer';
 
 export const JAVA_BUG_KINDS = [
   'off-by-one',

@@ -9,7 +9,7 @@ import type { SerializedError, StepEvent, TrainingEvent } from '../../common/tra
 import type { DefenseKind, DefenseOutcome } from '../defenses/evaluate';
 import { softwareVersions } from '../engine/software-versions';
 import type { TrainRunResult } from '../engine/train';
-import { configForLoss, pretrainCacheFile, pretrainKey, shippedPretrainFile } from '../pilot/run-pilot';
+import { configForLoss, pretrainCacheFile, pretrainKey, shippedPretrainFile } from './pretrain-cache';
 import { StoreStateError, type Store, type StepInput } from '../store/index';
 import type { BackendReport, PretrainResult } from './messages';
 import { JobCancelledError, JobFailedError, startJob as realStartJob, type RunningJob } from './run-worker';

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import packageJson from '../../package.json' with { type: 'json' };
 import { ModelConfigSchema } from '../../common/run-config';
 import { type Seq2SeqModel, buildSeq2SeqModel } from '../engine/model';
-import { Vocabulary } from '../engine/tokenizer';
+import { Vocabulary } from '../data/tokenizer';
 
 /**
  * A trained model as a directory in TensorFlow.js's standard weights format:

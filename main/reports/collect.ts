@@ -1,10 +1,10 @@
 import { LOSS_KINDS, RunConfigSchema, type LossKind, type RunConfig } from '../../common/run-config';
-import { PILOT_CLAIM } from '../pilot/run-pilot';
+import { PILOT_CLAIM } from '../domain/pilot-claim';
 import { findAppVersion, findTfjsVersion } from '../engine/software-versions';
 import { canonicalJson } from '../domain/canonical-json';
 import { evaluateGate, pairRuns, type GateRun } from '../domain/gate';
 import { productionGateInput } from '../domain/gate-inputs';
-import { auditTrail } from '../services/audit';
+import { auditTrail } from '../domain/audit';
 import { auditActionText } from '../../common/audit';
 import { renderMessage } from '../../common/messages';
 import { toEpochMetrics } from '../domain/mappers';

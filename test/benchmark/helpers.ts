@@ -3,7 +3,7 @@ import { DEFAULT_DECE_PARAMETERS, type BenchmarkSpec } from '../../common/contra
 import type { JobService } from '../../main/jobs/job-service';
 import type { JobRequest } from '../../main/jobs/messages';
 import { startJob, type JobHandlers } from '../../main/jobs/run-worker';
-import { createEstimator } from '../../main/services/estimate';
+import { createEstimator } from '../../main/jobs/estimate';
 import { validatedCaller, type Caller } from '../../main/services/caller';
 import { createServices } from '../../main/services/index';
 import type { Store } from '../../main/store/index';

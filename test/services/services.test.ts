@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../common/run-config';
 import type { JobRequest } from '../../main/jobs/messages';
 import { startJob } from '../../main/jobs/run-worker';
-import { pretrainKey } from '../../main/pilot/run-pilot';
+import { pretrainKey } from '../../main/jobs/pretrain-cache';
 import { neutralise, toCsv } from '../../main/domain/csv';
 import { evaluateGate, type GateRun } from '../../main/domain/gate';
 import { createServices } from '../../main/services/index';

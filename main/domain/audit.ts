@@ -1,7 +1,7 @@
 import { AUDIT_KINDS, type AuditEntryView, type AuditFilter, type AuditKind } from '../../common/audit';
 import { STAGE_NAMES, type StageName } from '../../common/contract';
 import type { AuditEntry, Store } from '../store/index';
-import { toCsv } from '../domain/csv';
+import { toCsv } from './csv';
 import { fileSlug } from './file-names';
 
 /**
