@@ -1,7 +1,6 @@
 import { latestCheckpoint } from '../engine/checkpoint';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { ConflictError, CorruptRecordError, InvalidInputError, NotFoundError } from '../domain/errors';
 import { BenchmarkSpecSchema, type BenchmarkPlan, type BenchmarkSpec } from '../../common/contract-benchmark';
 import { RunConfigSchema, type RunConfig } from '../../common/run-config';
@@ -14,6 +13,7 @@ import { canonicalJson } from '../domain/canonical-json';
 import type { BenchmarkCellRecord, BenchmarkRecord, Store } from '../store/index';
 import { dataGroupKey, expandMatrix, interleaveByData, isDefenseArm, type DefenseCell, type MatrixCell, type MatrixExpansion, type TrainingCell } from './matrix';
 import { datasetResolver } from './sources';
+import { cacheDir, runDir } from '../files/data-folder';
 
 /**
  * Runs benchmark matrices through the job service. Training cells are ordinary 'benchmark' runs (tagged
@@ -53,7 +53,7 @@ function reusableRuns(store: Store, projectId: number): Map<string, number> {
 
 /** The newest epoch checkpoint the engine left in a run's folder (it prunes the older ones). */
 export function finalCheckpoint(dataDir: string, runId: number): string | null {
-  return latestCheckpoint(join(dataDir, 'runs', String(runId)))?.path ?? null;
+  return latestCheckpoint(runDir(dataDir, runId))?.path ?? null;
 }
 
 /** A run's estimate without the pre-training its group shares. */
@@ -376,8 +376,8 @@ export class BenchmarkRunner {
     const config = RunConfigSchema.safeParse(run?.config);
     const model = finalCheckpoint(this.options.dataDir, ceRunId);
     if (!config.success) return update('failed', { error: `CE run #${ceRunId} has no valid config`, runId: ceRunId });
-    if (model === null) return update('failed', { error: `the model of CE run #${ceRunId} is missing from ${join(this.options.dataDir, 'runs', String(ceRunId))}`, runId: ceRunId });
-    const weights = pretrainCacheFile(join(this.options.dataDir, 'cache'), config.data);
+    if (model === null) return update('failed', { error: `the model of CE run #${ceRunId} is missing from ${runDir(this.options.dataDir, ceRunId)}`, runId: ceRunId });
+    const weights = pretrainCacheFile(cacheDir(this.options.dataDir), config.data);
     this.store.benchmarks.updateCell(cell.id, { status: 'queued', runId: ceRunId, reused: false });
     this.defensesInFlight.add(cell.id);
     const settle = (apply: () => void) => {

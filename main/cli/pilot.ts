@@ -1,4 +1,4 @@
-import { writeAtomically } from './write-atomically';
+import { writeFileAtomically } from '../files/atomic-write';
 import { cpus } from 'node:os';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { LOSS_LABELS } from '../../common/run-config';
@@ -132,7 +132,7 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(`\n${lang === 'ja' ? '判定' : 'Verdict'}: ${verdict.summary}\n`);
   for (const lever of verdict.levers) process.stdout.write(`  - ${lever}\n`);
   const command = ['npm run pilot --', ...argv].join(' ');
-  writeAtomically(options.reportPath, pilotMarkdown(result, command));
+  writeFileAtomically(options.reportPath, pilotMarkdown(result, command));
   process.stdout.write(`Report written to ${options.reportPath}\n`);
   if (options.jsonPath) {
     const json = {
@@ -145,7 +145,7 @@ async function main(argv: string[]): Promise<number> {
       defenses: result.defenses,
       seconds: result.seconds,
     };
-    writeAtomically(options.jsonPath, `${JSON.stringify(json, null, 2)}\n`);
+    writeFileAtomically(options.jsonPath, `${JSON.stringify(json, null, 2)}\n`);
     process.stdout.write(`JSON written to ${options.jsonPath}\n`);
   }
   return 0;

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { threadId } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import type { AdamWState } from './optimizer';
+import { writeFileAtomically } from '../files/atomic-write';
 
 /**
  * A checkpoint is one file: a 4-byte little-endian header length, a JSON header, then the float32
@@ -53,16 +53,7 @@ export function writeCheckpoint(
     }
   }
   const data = Buffer.concat(chunks);
-  // Two worker threads of one process may write the same file: the thread id keeps their temporaries apart.
-  const temporary = `${path}.tmp-${String(process.pid)}-${String(threadId)}`;
-  const fd = openSync(temporary, 'w');
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, path);
+  writeFileAtomically(path, data, { durable: true });
   return { sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length };
 }
 

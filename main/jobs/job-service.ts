@@ -13,6 +13,8 @@ import { configForLoss, pretrainCacheFile, pretrainKey, shippedPretrainFile } fr
 import { StoreStateError, type Store, type StepInput } from '../store/index';
 import type { BackendReport, PretrainResult } from './messages';
 import { JobCancelledError, JobFailedError, startJob as realStartJob, type RunningJob } from './run-worker';
+import { isAtomicWriteTemporary } from '../files/atomic-write';
+import { cacheDir as dataCacheDir, runDir as runDirOf } from '../files/data-folder';
 
 /**
  * The queue between the store and the training workers: at most N workers at once, one run per worker,
@@ -138,7 +140,7 @@ export function createJobService(options: JobServiceOptions): JobService {
   const startJob = options.startJob ?? realStartJob;
   const maxConcurrent = Math.max(1, Math.floor(options.maxConcurrent ?? Math.max(1, availableParallelism() - 1)));
   const minStepGapMs = 1000 / Math.max(0.001, options.maxStepEventsPerSecond ?? 10);
-  const cacheDir = join(dataDir, 'cache');
+  const cacheDir = dataCacheDir(dataDir);
   const queue: QueueEntry[] = [];
   const slots = new Map<number, Slot>();
   /** Defense jobs, queued or holding a slot, by key. */
@@ -314,7 +316,7 @@ export function createJobService(options: JobServiceOptions): JobService {
       const parsed = RunConfigSchema.safeParse(run.config);
       if (!parsed.success) throw new Error(`run ${slot.runId} has an invalid stored config: ${z.prettifyError(parsed.error)}`);
       const config = parsed.data;
-      const runDir = join(dataDir, 'runs', String(slot.runId));
+      const runDir = runDirOf(dataDir, slot.runId);
       // A fresh run must not pick up a folder left by an earlier store that used the same run id.
       if (!resume) rmSync(runDir, { recursive: true, force: true });
       mkdirSync(runDir, { recursive: true });
@@ -725,7 +727,7 @@ export function recordCheckpointEpochs(store: Store, runId: number, runDir: stri
   if (!existsSync(runDir)) return;
   const files = readdirSync(runDir);
   // Half-written checkpoints of the crashed process are never resumed from; they only take space.
-  for (const f of files) if (/\.ckpt\.tmp-\d+$/.test(f)) rmSync(join(runDir, f), { force: true });
+  for (const f of files) if (f.includes('.ckpt.') && isAtomicWriteTemporary(f)) rmSync(join(runDir, f), { force: true });
   const newest = files.filter((f) => CHECKPOINT_NAME.test(f)).sort().at(-1);
   if (newest === undefined) return;
   const path = join(runDir, newest);

@@ -6,6 +6,7 @@ import type { Store } from '../store/index';
 import { importUploads, requireDatasetFiles } from './datasets';
 import { toApiError, notFound } from './errors';
 import { createEstimator, type Estimator } from '../jobs/estimate';
+import { cacheDir } from '../files/data-folder';
 import { generateReport } from '../reports';
 import { auditCsv, auditTrail } from '../domain/audit';
 import { toCsv } from '../domain/csv';
@@ -17,7 +18,6 @@ import { createBenchmarkHandlers } from './benchmark';
 import type { ServiceContext } from './context';
 import { createProductionHandlers, requireGoSignOff } from './production';
 import { createSearchHandlers } from './search';
-import { join } from 'node:path';
 
 export { createEventHub, type EventHub, type AppEventListener } from './events';
 
@@ -42,7 +42,7 @@ const DEFAULT_ACTOR = 'user';
 export function createServices(options: ServicesOptions): Handlers {
   const { store, jobs, dataDir } = options;
   const settings = openSettings(dataDir);
-  const estimator = options.estimator ?? createEstimator({ cacheDir: join(dataDir, 'cache') });
+  const estimator = options.estimator ?? createEstimator({ cacheDir: cacheDir(dataDir) });
   const changed = (projectId: number) => {
     try {
       options.emit?.({ type: 'project.changed', projectId });
