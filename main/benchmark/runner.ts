@@ -5,7 +5,7 @@ import { ConflictError, CorruptRecordError, InvalidInputError, NotFoundError } f
 import { BenchmarkSpecSchema, type BenchmarkPlan, type BenchmarkSpec } from '../../common/contract-benchmark';
 import { RunConfigSchema, type RunConfig } from '../../common/run-config';
 import { codeVersionTag, ENGINE_VERSION } from '../engine/version';
-import { JobCancelledError } from '../jobs/run-worker';
+import { JobCancelledError } from '../jobs/worker-host';
 import type { JobService, RunStatusEvent } from '../jobs/job-service';
 import { pretrainCacheFile, pretrainKey } from '../jobs/pretrain-cache';
 import type { Estimate, Estimator } from '../jobs/estimate';

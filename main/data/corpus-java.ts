@@ -422,7 +422,7 @@ const TEMPLATE_NAMES = Object.keys(JAVA_TEMPLATES);
 
 /**
  * One random buggy → fixed pair (no deduplication). The bug class is drawn uniformly, then templates until one
- * can carry it; pairs over MAX_JAVA_TOKENS tokens (main/engine/tokenizer) are re-drawn.
+ * can carry it; pairs over MAX_JAVA_TOKENS tokens (main/data/tokenizer) are re-drawn.
  */
 export function sampleJavaRepairExample(rng: Rng): JavaRepairExample {
   const bug = rng.pick(JAVA_BUG_KINDS);

@@ -5,7 +5,7 @@ import { generateSqlCorpus } from '../data/corpus-sql';
 import { percentiles } from '../data/import/report';
 import { tokenize } from '../data/tokenizer';
 import type { JobRequest } from './messages';
-import { type JobHandlers, type RunningJob, startJob as realStartJob } from './run-worker';
+import { type JobHandlers, type RunningJob, startJob as realStartJob } from './worker-host';
 import { defaultRunConfig } from '../domain/default-config';
 import { pretrainCacheFile, shippedPretrainFile } from './pretrain-cache';
 import { canonicalJson } from '../domain/canonical-json';

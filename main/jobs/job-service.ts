@@ -12,7 +12,7 @@ import type { TrainRunResult } from '../engine/train';
 import { configForLoss, pretrainCacheFile, pretrainKey, shippedPretrainFile } from './pretrain-cache';
 import { StoreStateError, type Store, type StepInput } from '../store/index';
 import type { BackendReport, PretrainResult } from './messages';
-import { JobCancelledError, JobFailedError, startJob as realStartJob, type RunningJob } from './run-worker';
+import { JobCancelledError, JobFailedError, startJob as realStartJob, type RunningJob } from './worker-host';
 import { isAtomicWriteTemporary } from '../files/atomic-write';
 import { cacheDir as dataCacheDir, runDir as runDirOf } from '../files/data-folder';
 

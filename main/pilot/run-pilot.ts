@@ -10,7 +10,7 @@ import { bestValidationEpoch, epochsForStepBudget } from '../engine/stopping';
 import { loadSource, prepareData } from '../engine/experiment';
 import type { TrainRunResult } from '../engine/train';
 import type { PretrainResult } from '../jobs/messages';
-import { startJob } from '../jobs/run-worker';
+import { startJob } from '../jobs/worker-host';
 import { PILOT_CLAIM } from '../domain/pilot-claim';
 import { configForLoss, pretrainCacheFile, shippedPretrainFile } from '../jobs/pretrain-cache';
 import { PairedStopping } from './paired-stopping';

@@ -29,7 +29,7 @@ export interface ServicesOptions {
   version: string;
   /** 'project.changed' notifications (run events come from the job service). */
   emit?: (event: AppEvent) => void;
-  /** Default: measured once per process (see estimate.ts). */
+  /** Default: measured once per process (see main/jobs/estimate.ts). */
   estimator?: Estimator;
   /** Folders whose files runs may read besides imported datasets' own (default: none). */
   dataFolders?: readonly string[];

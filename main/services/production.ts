@@ -16,7 +16,7 @@ import { presetConfig } from '../../common/presets';
 import { RunConfigSchema, type AttackKind, type RunConfig } from '../../common/run-config';
 import { ATTACKS, createAttackByKind } from '../data/attacks';
 import type { Attack } from '../data/attacks/types';
-import { JobFailedError, startJob as realStartJob } from '../jobs/run-worker';
+import { JobFailedError, startJob as realStartJob } from '../jobs/worker-host';
 import { exportDeceLoss } from '../production/loss-export';
 import type { ModelMetadata } from '../production/model-export';
 import { ProbeInputError, probeCsv, unzipModelExport, zipModelExport, type ProbeOutcome } from '../production/probe';

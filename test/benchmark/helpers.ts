@@ -2,7 +2,7 @@ import type { MethodOutput } from '../../common/contract';
 import { DEFAULT_DECE_PARAMETERS, type BenchmarkSpec } from '../../common/contract-benchmark';
 import type { JobService } from '../../main/jobs/job-service';
 import type { JobRequest } from '../../main/jobs/messages';
-import { startJob, type JobHandlers } from '../../main/jobs/run-worker';
+import { startJob, type JobHandlers } from '../../main/jobs/worker-host';
 import { createEstimator } from '../../main/jobs/estimate';
 import { validatedCaller, type Caller } from '../../main/services/caller';
 import { createServices } from '../../main/services/index';

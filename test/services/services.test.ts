@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunConfig } from '../../common/run-config';
 import type { JobRequest } from '../../main/jobs/messages';
-import { startJob } from '../../main/jobs/run-worker';
+import { startJob } from '../../main/jobs/worker-host';
 import { pretrainKey } from '../../main/jobs/pretrain-cache';
 import { neutralise, toCsv } from '../../main/domain/csv';
 import { evaluateGate, type GateRun } from '../../main/domain/gate';
