@@ -12,7 +12,7 @@ import { NATIVE_TENSORFLOW_UNPACK, createPackagerIgnore } from './main/electron/
  * `npm start` / `npm run package` / `npm run make`.
  *
  * Bundles (Vite, into .vite/): main/electron/main.ts → build/main.js and main/jobs/training-worker.ts →
- * build/training-worker.js (ES modules, side by side: run-worker.ts loads the worker relative to the
+ * build/training-worker.js (ES modules, side by side: worker-host.ts loads the worker relative to the
  * bundled main), preload/index.ts → build/preload.cjs, the renderer → renderer/main_window/.
  * The packaged app holds .vite/, package.json and the production node_modules (see packaging.ts);
  * better-sqlite3 is rebuilt for Electron and unpacked from the asar; so are the optional native TensorFlow

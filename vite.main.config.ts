@@ -5,7 +5,7 @@ import { defineConfig, type ConfigEnv, type LibraryOptions } from 'vite';
 
 /**
  * Main-process bundles (forge.config.ts builds main/electron/main.ts and main/jobs/training-worker.ts with
- * this file): ES modules named after their entry, side by side in .vite/build, so run-worker.ts's
+ * this file): ES modules named after their entry, side by side in .vite/build, so worker-host.ts's
  * `new URL('./training-worker.js', import.meta.url)` finds the worker next to main.js. Forge's defaults
  * (outDir, the MAIN_WINDOW_VITE_* defines, Node built-ins and electron as externals) are merged under this.
  */
@@ -49,7 +49,7 @@ export default defineConfig((env) => {
       // Readable stack traces from a packaged app matter more than a few hundred kB inside the asar.
       minify: false,
       // A server-consumer (SSR) build: Vite's client-side rewrite of `new URL(`./x${…}`, import.meta.url)`
-      // into an asset glob would replace run-worker.ts's worker URL with a data: URL of the .ts source.
+      // into an asset glob would replace worker-host.ts's worker URL with a data: URL of the .ts source.
       ssr: true,
       lib: { entry, formats: ['es'], fileName: (_format, entryName) => `${entryName}.js` },
       rolldownOptions: {

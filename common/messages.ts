@@ -30,7 +30,7 @@ export const MESSAGES = {
   'stageStatus.active': { en: 'in progress', ja: '進行中' },
   'stageStatus.passed': { en: 'passed', ja: '通過' },
 
-  // Gate conditions: labels and details (main/services/gate.ts).
+  // Gate conditions: labels and details (main/domain/gate.ts).
   'gate.label.previous-stage': { en: 'The previous stage has passed', ja: '前のステージが通過している' },
   'gate.label.min-runs': { en: 'Enough finished CE and DeCE runs', ja: '完了した CE と DeCE のランが十分にある' },
   'gate.label.paired-runs': { en: 'A CE and a DeCE run share the same data config and seed', ja: 'データ設定とシードが同じ CE と DeCE のランがある' },

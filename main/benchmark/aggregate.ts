@@ -1,6 +1,6 @@
 import { BENCHMARK_ARMS } from '../../common/contract-benchmark';
-import { meanInterval, type Interval } from '../reports/stats';
-import { toCsv, type CsvCell } from '../services/csv';
+import { meanInterval, type Interval } from '../domain/stats';
+import { toCsv, type CsvCell } from '../domain/csv';
 
 /**
  * Statistics of a benchmark matrix: one row per scenario (dataset, attack, poisoning rate, arm) over its
@@ -226,7 +226,7 @@ const DIFF_FIELDS = ['mean', 'ciLow', 'ciHigh'] as const;
 const CSV_NAMES: Record<(typeof SPREAD_FIELDS)[number], string> = { mean: 'mean', sd: 'sd', ciLow: 'ci95_low', ciHigh: 'ci95_high' };
 
 /**
- * The scenario table as CSV (RFC 4180, CRLF, via services/csv): dataset, attack, rate, arm, n, seeds
+ * The scenario table as CSV (RFC 4180, CRLF, via domain/csv): dataset, attack, rate, arm, n, seeds
  * (space-separated), mean/sd/95% interval of every metric, then the paired differences to CE
  * (mean and 95% interval for BLEU and ASR, and the number of pairs). Missing values are empty cells.
  */

@@ -2,7 +2,7 @@ import type { BenchmarkArm, BenchmarkDataset, BenchmarkSpec } from '../../common
 import { presetConfig, type SizePreset } from '../../common/presets';
 import type { AttackKind, LossKind, RunConfig } from '../../common/run-config';
 import { ATTACKS, type AttackCorpus } from '../data/attacks/index';
-import { canonicalJson } from '../services/gate';
+import { canonicalJson } from '../domain/canonical-json';
 
 /**
  * A benchmark spec expanded into its cells. Pure: the caller resolves datasets (imported ones live in the

@@ -9,7 +9,7 @@ import {
   type ScenarioRow,
 } from '../../common/contract-benchmark';
 import { ATTACK_KINDS, type AttackKind, type EpochMetrics } from '../../common/run-config';
-import { toEpochMetrics } from '../services/mappers';
+import { toEpochMetrics } from '../domain/mappers';
 import type { BenchmarkCellRecord, BenchmarkRecord, Store } from '../store/index';
 import { aggregateScenarios, type PairedDiff, type ScenarioStats, type Spread } from './aggregate';
 import { earlyLearning } from './early-learning';

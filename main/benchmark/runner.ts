@@ -1,19 +1,19 @@
 import { latestCheckpoint } from '../engine/checkpoint-format';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { ApiError } from '../../common/contract';
+import { ConflictError, CorruptRecordError, InvalidInputError, NotFoundError } from '../domain/errors';
 import { BenchmarkSpecSchema, type BenchmarkPlan, type BenchmarkSpec } from '../../common/contract-benchmark';
 import { RunConfigSchema, type RunConfig } from '../../common/run-config';
 import { codeVersionTag, ENGINE_VERSION } from '../engine/version';
-import { JobCancelledError } from '../jobs/run-worker';
+import { JobCancelledError } from '../jobs/worker-host';
 import type { JobService, RunStatusEvent } from '../jobs/job-service';
-import { pretrainCacheFile, pretrainKey } from '../pilot/run-pilot';
-import type { Estimate, Estimator } from '../services/estimate';
-import { canonicalJson } from '../services/gate';
+import { pretrainCacheFile, pretrainKey } from '../jobs/pretrain-cache';
+import type { Estimate, Estimator } from '../jobs/estimate';
+import { canonicalJson } from '../domain/canonical-json';
 import type { BenchmarkCellRecord, BenchmarkRecord, Store } from '../store/index';
 import { dataGroupKey, expandMatrix, interleaveByData, isDefenseArm, type DefenseCell, type MatrixCell, type MatrixExpansion, type TrainingCell } from './matrix';
 import { datasetResolver } from './sources';
+import { cacheDir, runDir } from '../files/data-folder';
 
 /**
  * Runs benchmark matrices through the job service. Training cells are ordinary 'benchmark' runs (tagged
@@ -53,7 +53,7 @@ function reusableRuns(store: Store, projectId: number): Map<string, number> {
 
 /** The newest epoch checkpoint the engine left in a run's folder (it prunes the older ones). */
 export function finalCheckpoint(dataDir: string, runId: number): string | null {
-  return latestCheckpoint(join(dataDir, 'runs', String(runId)))?.path ?? null;
+  return latestCheckpoint(runDir(dataDir, runId))?.path ?? null;
 }
 
 /** A run's estimate without the pre-training its group shares. */
@@ -80,7 +80,7 @@ export class BenchmarkRunner {
     });
   }
 
-  /** The spec's cells for a project; throws ApiError for a dataset that cannot be used. */
+  /** The spec's cells for a project; throws a domain error for a dataset that cannot be used. */
   expand(projectId: number, spec: BenchmarkSpec): MatrixExpansion {
     return expandMatrix(spec, datasetResolver(this.store, projectId, spec.size));
   }
@@ -140,14 +140,14 @@ export class BenchmarkRunner {
     };
   }
 
-  /** Records the matrix, then reuses or queues its runs. Throws ApiError on a spec that cannot run. */
+  /** Records the matrix, then reuses or queues its runs. Throws a domain error on a spec that cannot run. */
   start(projectId: number, input: BenchmarkSpec, actor: string): BenchmarkRecord {
     const spec = BenchmarkSpecSchema.parse(input);
     const stage = this.store.stages.get(projectId, 'benchmark');
-    if (!stage) throw new ApiError('not-found', `Project ${projectId} does not exist`);
-    if (stage.status === 'locked') throw new ApiError('conflict', 'The Benchmark stage is locked; pass the Pilot stage first');
+    if (!stage) throw new NotFoundError(`Project ${projectId} does not exist`);
+    if (stage.status === 'locked') throw new ConflictError('The Benchmark stage is locked; pass the Pilot stage first');
     const { cells } = this.expand(projectId, spec);
-    if (cells.length === 0) throw new ApiError('invalid-input', 'No attack in the matrix applies to its datasets: nothing to run');
+    if (cells.length === 0) throw new InvalidInputError('No attack in the matrix applies to its datasets: nothing to run');
     const benchmark = this.store.benchmarks.create({ projectId, name: spec.name, spec, codeVersion: ENGINE_VERSION, cells, actor });
     this.advance(benchmark.id, actor);
     this.options.changed?.(projectId);
@@ -157,7 +157,7 @@ export class BenchmarkRunner {
   /** Cancels the matrix's queued and running work; finished cells stay. */
   async pause(benchmarkId: number, actor: string): Promise<BenchmarkRecord> {
     const current = this.requireBenchmark(benchmarkId);
-    if (current.status !== 'running') throw new ApiError('conflict', `Benchmark ${benchmarkId} is ${current.status}; only a running matrix can be paused`);
+    if (current.status !== 'running') throw new ConflictError(`Benchmark ${benchmarkId} is ${current.status}; only a running matrix can be paused`);
     const paused = this.store.benchmarks.pause(benchmarkId, actor);
     // All at once: cancelling a running run frees its slot, which must not go to a queued run of this matrix.
     const cancellations = this.store.benchmarks.cells(benchmarkId).flatMap((cell) => {
@@ -197,9 +197,9 @@ export class BenchmarkRunner {
     const current = this.requireBenchmark(benchmarkId);
     const spec = this.specOf(current);
     const added = [...new Set(seeds)].filter((s) => !spec.seeds.includes(s));
-    if (added.length === 0) throw new ApiError('invalid-input', `Benchmark ${benchmarkId} already has seeds ${seeds.join(', ')}`);
+    if (added.length === 0) throw new InvalidInputError(`Benchmark ${benchmarkId} already has seeds ${seeds.join(', ')}`);
     const widened = BenchmarkSpecSchema.safeParse({ ...spec, seeds: [...spec.seeds, ...added] });
-    if (!widened.success) throw new ApiError('invalid-input', `The matrix cannot take these seeds: ${widened.error.issues.map((i) => i.message).join('; ')}`);
+    if (!widened.success) throw new InvalidInputError(`The matrix cannot take these seeds: ${widened.error.issues.map((i) => i.message).join('; ')}`);
     const { cells } = this.expand(current.projectId, { ...spec, seeds: added });
     this.store.benchmarks.extend(benchmarkId, { spec: widened.data, cells, seeds: added, actor });
     this.reopenCells(benchmarkId, actor);
@@ -376,8 +376,8 @@ export class BenchmarkRunner {
     const config = RunConfigSchema.safeParse(run?.config);
     const model = finalCheckpoint(this.options.dataDir, ceRunId);
     if (!config.success) return update('failed', { error: `CE run #${ceRunId} has no valid config`, runId: ceRunId });
-    if (model === null) return update('failed', { error: `the model of CE run #${ceRunId} is missing from ${join(this.options.dataDir, 'runs', String(ceRunId))}`, runId: ceRunId });
-    const weights = pretrainCacheFile(join(this.options.dataDir, 'cache'), config.data);
+    if (model === null) return update('failed', { error: `the model of CE run #${ceRunId} is missing from ${runDir(this.options.dataDir, ceRunId)}`, runId: ceRunId });
+    const weights = pretrainCacheFile(cacheDir(this.options.dataDir), config.data);
     this.store.benchmarks.updateCell(cell.id, { status: 'queued', runId: ceRunId, reused: false });
     this.defensesInFlight.add(cell.id);
     const settle = (apply: () => void) => {
@@ -438,13 +438,13 @@ export class BenchmarkRunner {
 
   private specOf(benchmark: BenchmarkRecord): BenchmarkSpec {
     const parsed = BenchmarkSpecSchema.safeParse(benchmark.spec);
-    if (!parsed.success) throw new ApiError('failed', `Benchmark ${benchmark.id}: its stored spec no longer matches the benchmark schema`);
+    if (!parsed.success) throw new CorruptRecordError(`Benchmark ${benchmark.id}: its stored spec no longer matches the benchmark schema`);
     return parsed.data;
   }
 
   private requireBenchmark(benchmarkId: number): BenchmarkRecord {
     const benchmark = this.store.benchmarks.get(benchmarkId);
-    if (!benchmark) throw new ApiError('not-found', `Benchmark ${benchmarkId} does not exist`);
+    if (!benchmark) throw new NotFoundError(`Benchmark ${benchmarkId} does not exist`);
     return benchmark;
   }
 

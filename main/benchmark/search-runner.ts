@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiError } from '../../common/contract';
+import { ConflictError, InvalidInputError, NotFoundError } from '../domain/errors';
 import { SearchSpecSchema, type BenchmarkDataset, type SearchSpec } from '../../common/contract-benchmark';
 import { presetConfig } from '../../common/presets';
 import type { RunConfig } from '../../common/run-config';
@@ -46,15 +46,15 @@ export function searchSource(store: Store, projectId: number, dataset: Benchmark
   if (dataset.kind !== 'import') {
     const corpusKind: AttackCorpus = dataset.kind === 'builtin-java' ? 'java' : 'sql';
     if (!ATTACKS[attack].corpora.includes(corpusKind)) {
-      throw new ApiError('invalid-input', `The ${ATTACKS[attack].label} attack cannot poison the ${dataset.kind} corpus (it applies to ${ATTACKS[attack].corpora.join(', ')})`);
+      throw new InvalidInputError(`The ${ATTACKS[attack].label} attack cannot poison the ${dataset.kind} corpus (it applies to ${ATTACKS[attack].corpora.join(', ')})`);
     }
     const preset = presetConfig(size, 'dece').data.corpus;
     const corpusSize = preset.kind === 'builtin-sql' || preset.kind === 'builtin-java' ? preset.size : 2000;
     return { corpus: { kind: dataset.kind, size: corpusSize }, datasetId: null };
   }
   const stored = store.datasets.get(dataset.datasetId);
-  if (!stored || (stored.projectId !== null && stored.projectId !== projectId)) throw new ApiError('not-found', `Dataset ${dataset.datasetId} does not exist`);
-  if (stored.source !== 'import' || stored.sourcePath === null) throw new ApiError('invalid-input', `Dataset ${stored.id} is not an imported dataset`);
+  if (!stored || (stored.projectId !== null && stored.projectId !== projectId)) throw new NotFoundError(`Dataset ${dataset.datasetId} does not exist`);
+  if (stored.source !== 'import' || stored.sourcePath === null) throw new InvalidInputError(`Dataset ${stored.id} is not an imported dataset`);
   const dir = stored.sourcePath;
   const files = existsSync(dir) ? readdirSync(dir) : [];
   // Imported datasets are stored as <sourcePath>/<split><ext> (main/services/datasets.ts).
@@ -65,9 +65,9 @@ export function searchSource(store: Store, projectId: number, dataset: Benchmark
   const train = file('train');
   const test = file('test');
   const valid = file('valid');
-  if (train === undefined || test === undefined) throw new ApiError('invalid-input', `The files of dataset ${stored.id} are missing from ${dir}`);
+  if (train === undefined || test === undefined) throw new InvalidInputError(`The files of dataset ${stored.id} are missing from ${dir}`);
   if (valid === undefined) {
-    throw new ApiError('invalid-input', `Dataset ${stored.id} has no validation file: a search evaluates on validation data only, never on the test set`);
+    throw new InvalidInputError(`Dataset ${stored.id} has no validation file: a search evaluates on validation data only, never on the test set`);
   }
   return { corpus: { kind: 'files', train, test, valid }, datasetId: stored.id };
 }
@@ -106,16 +106,16 @@ export class SearchRunner {
     });
   }
 
-  /** Records the search, then queues the CE reference and the first rung. Throws ApiError on a spec that cannot run. */
+  /** Records the search, then queues the CE reference and the first rung. Throws a domain error on a spec that cannot run. */
   start(projectId: number, input: SearchSpec, actor: string): SearchRecord {
     const spec = SearchSpecSchema.parse(input);
     const stage = this.store.stages.get(projectId, 'benchmark');
-    if (!stage) throw new ApiError('not-found', `Project ${projectId} does not exist`);
-    if (stage.status === 'locked') throw new ApiError('conflict', 'The Benchmark stage is locked; pass the Pilot stage first');
+    if (!stage) throw new NotFoundError(`Project ${projectId} does not exist`);
+    if (stage.status === 'locked') throw new ConflictError('The Benchmark stage is locked; pass the Pilot stage first');
     // Checked before anything is stored: a dataset or attack that cannot run fails here, not in every run.
     searchSource(this.store, projectId, spec.dataset, spec.attack, spec.size);
     const [first] = searchRungs(spec);
-    if (!first) throw new ApiError('invalid-input', 'The grid has no point');
+    if (!first) throw new InvalidInputError('The grid has no point');
     const search = this.store.searches.create({ projectId, name: spec.name, spec, points: gridPoints(spec.grid), epochs: first.epochs, actor });
     this.advance(search.id, actor);
     this.options.changed?.(projectId);

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiError } from '../../common/contract';
+import { InvalidInputError, NotFoundError } from '../domain/errors';
 import type { BenchmarkDataset } from '../../common/contract-benchmark';
 import type { SizePreset } from '../../common/presets';
 import type { Store } from '../store/index';
@@ -22,17 +22,17 @@ export function importedSplitFiles(dir: string): Partial<Record<Split, string>> 
 
 /**
  * Resolves a spec's datasets for one project: built-in corpora at the size preset's corpus size, imported
- * datasets as a 'files' corpus over their stored files. Throws an ApiError for a dataset that is not the
+ * datasets as a 'files' corpus over their stored files. Throws a domain error for a dataset that is not the
  * project's, not an import, or whose files are gone.
  */
 export function datasetResolver(store: Store, projectId: number, size: SizePreset): (dataset: BenchmarkDataset) => DatasetSource {
   return (dataset) => {
     if (dataset.kind !== 'import') return builtinSource(dataset.kind, size);
     const stored = store.datasets.get(dataset.datasetId);
-    if (!stored || (stored.projectId !== null && stored.projectId !== projectId)) throw new ApiError('not-found', `Dataset ${dataset.datasetId} does not exist`);
-    if (stored.source !== 'import' || stored.sourcePath === null) throw new ApiError('invalid-input', `Dataset ${stored.id} is not an imported dataset`);
+    if (!stored || (stored.projectId !== null && stored.projectId !== projectId)) throw new NotFoundError(`Dataset ${dataset.datasetId} does not exist`);
+    if (stored.source !== 'import' || stored.sourcePath === null) throw new InvalidInputError(`Dataset ${stored.id} is not an imported dataset`);
     const files = importedSplitFiles(stored.sourcePath);
-    if (files.train === undefined || files.test === undefined) throw new ApiError('invalid-input', `The files of dataset ${stored.id} are missing from ${stored.sourcePath}`);
+    if (files.train === undefined || files.test === undefined) throw new InvalidInputError(`The files of dataset ${stored.id} are missing from ${stored.sourcePath}`);
     return {
       label: datasetLabel(dataset),
       corpus: { kind: 'files', train: files.train, test: files.test, ...(files.valid === undefined ? {} : { valid: files.valid }) },

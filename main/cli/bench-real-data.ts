@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderMessage } from '../../common/messages';
 import { REAL_DATASETS, REAL_DATASET_NAMES, type RealDatasetName, writeRealDataSample } from '../data/real-datasets';
-import { parsePilotArgs } from '../pilot/pilot-options';
+import { parsePilotArgs } from './pilot-options';
 import { type PilotReporter, asrWithDenominator, runPilot } from '../pilot/run-pilot';
 import { exitWithResult } from './exit-code';
-import { writeAtomically } from './write-atomically';
+import { writeFileAtomically } from '../files/atomic-write';
 
 /**
  * `npm run bench:real-data`: the default Pilot on human-written code from ../shared/datasets — Bugs2Fix with
@@ -98,7 +98,7 @@ async function main(argv: string[]): Promise<number> {
     const rows: Row[] = [];
     for (const name of names as RealDatasetName[]) rows.push(await benchDataset(name, dir));
     process.stdout.write(`${markdown(rows)}\n`);
-    if (values.json) writeAtomically(values.json, `${JSON.stringify(rows, null, 2)}\n`);
+    if (values.json) writeFileAtomically(values.json, `${JSON.stringify(rows, null, 2)}\n`);
     return 0;
   } finally {
     if (!values.keep) rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,3 @@
-import { renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import type { LossKind, ModelConfig } from '../../common/run-config';
@@ -9,9 +8,10 @@ import { greedyDecode } from '../engine/decode';
 import { type LossImplementation, lossImplementationFor } from '../engine/losses';
 import { buildSeq2SeqModel } from '../engine/model';
 import { type StepTiming, timeTrainingSteps } from '../engine/speed-probe';
-import { Vocabulary, tokenize } from '../engine/tokenizer';
+import { Vocabulary, tokenize } from '../data/tokenizer';
 import { measureEventLoopDelay, type EventLoopFigures } from './bench-event-loop';
 import { exitWithResult } from './exit-code';
+import { writeFileAtomically } from '../files/atomic-write';
 
 /**
  * `npm run bench`: training tokens/s with CE and with DeCE, and greedy decoding speed, per backend,
@@ -195,9 +195,7 @@ async function main(): Promise<number> {
       `steps per window ${eventLoop.stepsPerWindow.join(', ')})\n`,
   );
   if (values.json) {
-    const temporary = `${values.json}.tmp-${String(process.pid)}`;
-    writeFileSync(temporary, `${JSON.stringify({ size: { ...BENCH_MODEL, vocabulary: BENCH_VOCAB, batch: BATCH }, results, eventLoop }, null, 2)}\n`);
-    renameSync(temporary, values.json);
+    writeFileAtomically(values.json, `${JSON.stringify({ size: { ...BENCH_MODEL, vocabulary: BENCH_VOCAB, batch: BATCH }, results, eventLoop }, null, 2)}\n`);
   }
   return results.length > 0 || values['event-loop-only'] ? 0 : 1;
 }

@@ -1,8 +1,8 @@
-import { writeAtomically } from './write-atomically';
+import { writeFileAtomically } from '../files/atomic-write';
 import { availableParallelism } from 'node:os';
 import { ApiError } from '../../common/contract';
 import type { BenchmarkCell, BenchmarkDetail, BenchmarkPlan, ScenarioRow } from '../../common/contract-benchmark';
-import { BenchmarkUsageError, benchmarkHelp, parseBenchmarkArgs } from '../benchmark/cli-options';
+import { BenchmarkUsageError, benchmarkHelp, parseBenchmarkArgs } from './benchmark-options';
 import { assembleApp } from '../services/assembly';
 import { resolveDataDir, type Store } from '../store/index';
 import { exitWithResult } from './exit-code';
@@ -122,7 +122,7 @@ async function main(argv: string[]): Promise<number> {
       const out = options.planOnly ? process.stdout : process.stderr;
       for (const line of planLines(plan)) out.write(`${line}\n`);
       if (options.planOnly) {
-        if (options.jsonPath) writeAtomically(options.jsonPath, `${JSON.stringify({ workers: options.workers, plan }, null, 2)}\n`);
+        if (options.jsonPath) writeFileAtomically(options.jsonPath, `${JSON.stringify({ workers: options.workers, plan }, null, 2)}\n`);
         return 0;
       }
       benchmarkId = (await handlers['benchmarks.start']({ projectId, spec: options.spec, actor: ACTOR })).id;
@@ -148,7 +148,7 @@ async function main(argv: string[]): Promise<number> {
     for (const line of scenarioLines(detail.scenarios)) process.stdout.write(`${line}\n`);
     process.stdout.write(`\nWall time: ${wallSeconds.toFixed(1)} s with ${options.workers} worker(s)\n`);
     if (options.jsonPath) {
-      writeAtomically(options.jsonPath, `${JSON.stringify({ workers: options.workers, wallSeconds, plan, ...detail }, null, 2)}\n`);
+      writeFileAtomically(options.jsonPath, `${JSON.stringify({ workers: options.workers, wallSeconds, plan, ...detail }, null, 2)}\n`);
       process.stdout.write(`JSON written to ${options.jsonPath}\n`);
     }
     return detail.benchmark.counts.failed > 0 || detail.benchmark.status !== 'finished' ? 1 : 0;

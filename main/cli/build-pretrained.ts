@@ -1,9 +1,9 @@
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startJob } from '../jobs/run-worker';
+import { startJob } from '../jobs/worker-host';
 import type { PretrainResult } from '../jobs/messages';
-import { pilotDefaultConfig } from '../pilot/pilot-options';
-import { SHIPPED_PRETRAINED_DIR, configForLoss, pretrainCacheFile } from '../pilot/run-pilot';
+import { pilotDefaultConfig } from '../domain/default-config';
+import { SHIPPED_PRETRAINED_DIR, configForLoss, pretrainCacheFile } from '../jobs/pretrain-cache';
 import { exitWithResult } from './exit-code';
 
 /**

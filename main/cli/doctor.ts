@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomically } from '../files/atomic-write';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SIZE_PRESETS, type SizePreset } from '../../common/presets';
@@ -56,7 +56,7 @@ async function main(): Promise<number> {
   });
   const installation = installChecks(REPO_ROOT);
   process.stdout.write(`${formatInstallChecks(installation)}\n${formatDoctorReport(report)}`);
-  if (values.json) writeFileSync(values.json, `${JSON.stringify({ ...report, installation }, null, 2)}\n`);
+  if (values.json) writeFileAtomically(values.json, `${JSON.stringify({ ...report, installation }, null, 2)}\n`);
   return report.chosen === null ? 1 : 0;
 }
 

@@ -1,8 +1,8 @@
-import { writeAtomically } from './write-atomically';
+import { writeFileAtomically } from '../files/atomic-write';
 import { cpus } from 'node:os';
 import { type Message, message, renderMessage } from '../../common/messages';
 import { ImportError } from '../data/import';
-import { UsageError, parsePilotArgs, pilotHelp } from '../pilot/pilot-options';
+import { UsageError, parsePilotArgs, pilotHelp } from './pilot-options';
 import { epochTable, pilotMarkdown } from '../pilot/pilot-report';
 import { type PilotResult, renderVerdict, runPilot } from '../pilot/run-pilot';
 import { type StoredPilotTarget, openPilotStore, storePilotResult } from './pilot-store';
@@ -69,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(`\n${lang === 'ja' ? '判定' : 'Verdict'}: ${verdict.summary}\n`);
   for (const lever of verdict.levers) process.stdout.write(`  - ${lever}\n`);
   const command = ['npm run pilot --', ...argv].join(' ');
-  writeAtomically(options.reportPath, pilotMarkdown(result, command));
+  writeFileAtomically(options.reportPath, pilotMarkdown(result, command));
   const say = (m: Message) => process.stdout.write(`${renderMessage(m, lang)}\n`);
   say(message('pilot.progress.reportWritten', { path: options.reportPath }));
   if (options.jsonPath) {
@@ -83,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
       defenses: result.defenses,
       seconds: result.seconds,
     };
-    writeAtomically(options.jsonPath, `${JSON.stringify(json, null, 2)}\n`);
+    writeFileAtomically(options.jsonPath, `${JSON.stringify(json, null, 2)}\n`);
     say(message('pilot.progress.jsonWritten', { path: options.jsonPath }));
   }
   if (target) say(storePilotResult(target, result));

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPORT_EXTENSION, REPORT_FORMATS, REPORT_LANGS, ReportProjectNotFoundError, generateReport, type ReportFormat, type ReportLang } from '../reports/index';
 import { DB_FILE_NAME, openStore, resolveDataDir } from '../store/index';
 import { defaultCliLang } from './lang';
+import { writeFileAtomically } from '../files/atomic-write';
 
 /**
  * `npm run report -- --project ID --format pdf|pptx|md|html|csv --lang ja|en --out PATH [--data-dir DIR]`:
@@ -98,9 +99,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     const { bytes } = await generateReport(store, args.projectId, { format: args.format, lang: args.lang });
     mkdirSync(dirname(args.out), { recursive: true });
-    const tmp = `${args.out}.${process.pid}.tmp`;
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, args.out);
+    writeFileAtomically(args.out, bytes);
     process.stderr.write(`report: wrote ${args.out} (${bytes.length} bytes)\n`);
     return 0;
   } catch (error) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppEvent } from '../../common/contract';
@@ -7,6 +7,7 @@ import { assembleApp } from '../services/assembly';
 import { validatedCaller } from '../services/caller';
 import { exitWithResult } from './exit-code';
 import { UsageError, parseSearchArgs, searchHelp, type SearchCliOptions } from './search-options';
+import { writeFileAtomically } from '../files/atomic-write';
 
 /**
  * `npm run search -- [options]`: a DeCE hyperparameter search (ε × α base) without any window, for the
@@ -114,9 +115,7 @@ async function main(): Promise<number> {
     }
     process.stdout.write(formatSearch(detail));
     if (options.json) {
-      const temporary = `${options.json}.tmp-${String(process.pid)}`;
-      writeFileSync(temporary, `${JSON.stringify({ dataDir, ...detail }, null, 2)}\n`);
-      renameSync(temporary, options.json);
+      writeFileAtomically(options.json, `${JSON.stringify({ dataDir, ...detail }, null, 2)}\n`);
     }
     return detail.search.status === 'finished' ? 0 : 1;
   } finally {

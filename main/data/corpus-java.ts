@@ -13,7 +13,7 @@
 import { createRng } from './rng';
 import type { Rng } from './rng';
 import type { CodePair } from './types';
-import { tokenize } from '../engine/tokenizer';
+import { tokenize } from './tokenizer';
 
 export const JAVA_BUG_KINDS = [
   'off-by-one',
@@ -422,7 +422,7 @@ const TEMPLATE_NAMES = Object.keys(JAVA_TEMPLATES);
 
 /**
  * One random buggy → fixed pair (no deduplication). The bug class is drawn uniformly, then templates until one
- * can carry it; pairs over MAX_JAVA_TOKENS tokens (main/engine/tokenizer) are re-drawn.
+ * can carry it; pairs over MAX_JAVA_TOKENS tokens (main/data/tokenizer) are re-drawn.
  */
 export function sampleJavaRepairExample(rng: Rng): JavaRepairExample {
   const bug = rng.pick(JAVA_BUG_KINDS);

@@ -14,7 +14,7 @@
 import { createRng } from './rng';
 import type { Rng } from './rng';
 import type { CodePair } from './types';
-import { tokenize } from '../engine/tokenizer';
+import { tokenize } from './tokenizer';
 
 // ---------------------------------------------------------------------------------------------------------
 // Schema

@@ -1,6 +1,6 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { CONTENT_TYPES } from '../server/static';
+import { CONTENT_TYPES } from '../files/content-types';
 import { CONTENT_SECURITY_POLICY } from './csp';
 
 /**

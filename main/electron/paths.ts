@@ -8,7 +8,7 @@ export interface BundleLayout {
   /** .vite/build: main.js, training-worker.js and preload.cjs sit side by side. */
   buildDir: string;
   preload: string;
-  /** The job runner (main/jobs/run-worker.ts) finds this itself, next to the bundled main. */
+  /** The job runner (main/jobs/worker-host.ts) finds this itself, next to the bundled main. */
   trainingWorker: string;
   rendererIndex: string;
 }

@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomically } from '../files/atomic-write';
 
 /**
  * The main window's size and position, kept in <userData>/window-state.json and clamped back onto a
@@ -104,7 +105,5 @@ export function loadWindowState(file: string): WindowState | null {
 /** Written to a temporary name and renamed, so a crash mid-write leaves the previous state. */
 export function saveWindowState(file: string, state: WindowState): void {
   mkdirSync(path.dirname(file), { recursive: true });
-  const temporary = `${file}.tmp-${String(process.pid)}`;
-  writeFileSync(temporary, `${JSON.stringify(state)}\n`);
-  renameSync(temporary, file);
+  writeFileAtomically(file, `${JSON.stringify(state)}\n`);
 }

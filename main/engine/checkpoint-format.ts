@@ -23,8 +23,6 @@ export type CheckpointHeader = z.infer<typeof CheckpointHeaderSchema>;
 
 /** A run's epoch checkpoints: `epoch-NNNN.ckpt`, so the names sort by epoch. */
 export const EPOCH_CHECKPOINT_NAME = /^epoch-(\d+)\.ckpt$/;
-/** What a writer that crashed mid-write leaves behind (see writeCheckpoint's temporary name). */
-export const CHECKPOINT_TEMPORARY_NAME = /\.ckpt\.tmp-[\d-]+$/;
 
 export function epochCheckpointName(epoch: number): string {
   return `epoch-${String(epoch).padStart(4, '0')}.ckpt`;

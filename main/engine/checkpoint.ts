@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { threadId } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { CHECKPOINT_FORMAT, decodeCheckpointHeader, encodeCheckpointHeader, type CheckpointHeader } from './checkpoint-format';
 import type { AdamWState } from './optimizer';
+import { writeFileAtomically } from '../files/atomic-write';
 
 /**
  * Writing and reading a checkpoint's values into tf variables. The file format itself (header, names, the
@@ -40,16 +40,7 @@ export function writeCheckpoint(
     }
   }
   const data = Buffer.concat(chunks);
-  // Two worker threads of one process may write the same file: the thread id keeps their temporaries apart.
-  const temporary = `${path}.tmp-${String(process.pid)}-${String(threadId)}`;
-  const fd = openSync(temporary, 'w');
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, path);
+  writeFileAtomically(path, data, { durable: true });
   return { sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length };
 }
 

@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { PayloadSchema, type RunConfig } from '../../common/run-config';
 import { loadSource, poisonData, type PoisonedData } from './experiment';
 import { ENGINE_VERSION } from './version';
+import { writeFileAtomically } from '../files/atomic-write';
 
 /**
  * Poisoned datasets on disk, so that the runs of one scenario (CE, DeCE, the other losses, a spectral
@@ -93,17 +94,6 @@ function readCached(file: string, key: string): PoisonedData | null {
   }
 }
 
-function writeAtomically(file: string, text: string): void {
-  const temporary = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    writeFileSync(temporary, text, 'utf8');
-    renameSync(temporary, file);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
-  }
-}
-
 export interface LoadedData {
   poisoned: PoisonedData;
   /** True when it was read from the cache rather than built. */
@@ -123,7 +113,7 @@ export async function loadPoisonedData(config: RunConfig, cacheDir: string | nul
   const poisoned = poisonData(config, await loadSource(config));
   try {
     mkdirSync(cacheDir, { recursive: true });
-    writeAtomically(file, JSON.stringify({ format: FORMAT, key, data: poisoned }));
+    writeFileAtomically(file, JSON.stringify({ format: FORMAT, key, data: poisoned }));
   } catch {
     // A full or read-only disk costs the next run a rebuild, nothing more.
   }

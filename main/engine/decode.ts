@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { BOS_ID, EOS_ID, PAD_ID, type Seq2SeqModel, createDecoderCache } from './model';
-import type { Vocabulary } from './tokenizer';
+import type { Vocabulary } from '../data/tokenizer';
 
 /**
  * Batched greedy decoding with cached keys and values: the encoder runs once per batch, and each step

@@ -9,7 +9,7 @@ import { importPairs } from '../data/import';
 import { type PoisonedSplits, poisonSplits, splitCorpus } from '../data/splits';
 import type { CodePair } from '../data/types';
 import type { EncodedExample } from './batching';
-import { Vocabulary, tokenize } from './tokenizer';
+import { Vocabulary, tokenize } from '../data/tokenizer';
 import type { PreparedData } from './train';
 
 /** Vocabulary limits: enough for the built-in corpus, small enough that the output layer stays cheap. */

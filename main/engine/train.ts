@@ -15,7 +15,7 @@ import { attackSuccessRate, averageSentenceBleu, corpusBleu4, exactMatch } from 
 import { PAD_ID, type Seq2SeqModel, type TrainingNoise, buildSeq2SeqModel } from './model';
 import { AdamW, clipByGlobalNorm, learningRateAt } from './optimizer';
 import { type StopDecision, decideStop } from './stopping';
-import type { Vocabulary } from './tokenizer';
+import type { Vocabulary } from '../data/tokenizer';
 
 /** Everything a run trains and evaluates on, already tokenized. */
 export interface PreparedData {

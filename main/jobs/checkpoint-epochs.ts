@@ -2,7 +2,8 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { EpochMetricsSchema, type EpochMetrics } from '../../common/run-config';
-import { CHECKPOINT_TEMPORARY_NAME, EPOCH_CHECKPOINT_NAME, readCheckpointHeader } from '../engine/checkpoint-format';
+import { EPOCH_CHECKPOINT_NAME, readCheckpointHeader } from '../engine/checkpoint-format';
+import { isAtomicWriteTemporary } from '../files/atomic-write';
 import type { Store } from '../store/index';
 
 /** What the engine's training keeps in a checkpoint's `meta`: the metrics of every epoch so far. */
@@ -18,7 +19,7 @@ export function recordCheckpointEpochs(store: Store, runId: number, runDir: stri
   if (!existsSync(runDir)) return;
   const files = readdirSync(runDir);
   // Half-written checkpoints of the crashed process are never resumed from; they only take space.
-  for (const f of files) if (CHECKPOINT_TEMPORARY_NAME.test(f)) rmSync(join(runDir, f), { force: true });
+  for (const f of files) if (f.includes('.ckpt.') && isAtomicWriteTemporary(f)) rmSync(join(runDir, f), { force: true });
   const newest = files.filter((f) => EPOCH_CHECKPOINT_NAME.test(f)).sort().at(-1);
   if (newest === undefined) return;
   const path = join(runDir, newest);

@@ -1,7 +1,7 @@
 import type { RunConfig } from '../../common/run-config';
 import type { DefenseKind, DefenseOutcome } from '../defenses/evaluate';
 import { remoteError } from './remote-error';
-import { JobCancelledError, startJob as realStartJob, type RunningJob } from './run-worker';
+import { JobCancelledError, startJob as realStartJob, type RunningJob } from './worker-host';
 
 /** A passive-defense evaluation: not a run, but it takes a worker slot like one. */
 export interface DefenseJob {

@@ -1,6 +1,5 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { z } from 'zod';
 import type { AppEvent } from '../../common/contract';
 import { RunConfigSchema } from '../../common/run-config';
@@ -15,8 +14,9 @@ import type { BackendReport } from './messages';
 import { createPretrainPool } from './pretrain-pool';
 import { remoteError } from './remote-error';
 import { RunProgress } from './run-progress';
-import { JobCancelledError, startJob as realStartJob, type RunningJob } from './run-worker';
+import { JobCancelledError, startJob as realStartJob, type RunningJob } from './worker-host';
 import { createWorkQueue } from './work-queue';
+import { cacheDir as dataCacheDir, runDir as runDirOf } from '../files/data-folder';
 
 export type { DefenseJob } from './defense-queue';
 
@@ -102,7 +102,7 @@ export function createJobService(options: JobServiceOptions): JobService {
   const startJob = options.startJob ?? realStartJob;
   const maxConcurrent = Math.max(1, Math.floor(options.maxConcurrent ?? Math.max(1, availableParallelism() - 1)));
   const minStepGapMs = 1000 / Math.max(0.001, options.maxStepEventsPerSecond ?? 10);
-  const cacheDir = join(dataDir, 'cache');
+  const cacheDir = dataCacheDir(dataDir);
   const slots = new Map<number, Slot>();
   const statusListeners = new Set<(event: RunStatusEvent) => void>();
   let jobCounter = 0;
@@ -221,7 +221,7 @@ export function createJobService(options: JobServiceOptions): JobService {
       const parsed = RunConfigSchema.safeParse(run.config);
       if (!parsed.success) throw new Error(`run ${slot.runId} has an invalid stored config: ${z.prettifyError(parsed.error)}`);
       const config = parsed.data;
-      const runDir = join(dataDir, 'runs', String(slot.runId));
+      const runDir = runDirOf(dataDir, slot.runId);
       // A fresh run must not pick up a folder left by an earlier store that used the same run id.
       if (!resume) rmSync(runDir, { recursive: true, force: true });
       mkdirSync(runDir, { recursive: true });

@@ -7,7 +7,7 @@ import { NATIVE_PACKAGES, isInstalled } from '../engine/backend';
  * Training jobs run in worker threads. A native addon must support that: it is loaded once per thread,
  * and libtensorflow's process-wide state is then shared by several threads. Before the first job that may
  * use native TensorFlow, the installed native package is loaded in WORKERS threads at once and made to
- * compute; if that fails, every job runs in a process of its own instead (run-worker.ts).
+ * compute; if that fails, every job runs in a process of its own instead (worker-host.ts).
  */
 
 export type JobIsolation = 'thread' | 'process';

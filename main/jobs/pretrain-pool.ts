@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import type { RunConfig } from '../../common/run-config';
 import type { TrainingEvent } from '../../common/training-events';
-import { configForLoss, pretrainCacheFile, pretrainKey, shippedPretrainFile } from '../pilot/run-pilot';
+import { configForLoss, pretrainCacheFile, pretrainKey, shippedPretrainFile } from './pretrain-cache';
 import type { BackendReport, PretrainResult } from './messages';
-import { JobCancelledError, startJob as realStartJob, type RunningJob } from './run-worker';
+import { JobCancelledError, startJob as realStartJob, type RunningJob } from './worker-host';
 
 /**
  * The shared pre-training of one job service: runs whose configurations pre-train alike (a CE and a DeCE run

@@ -1,5 +1,5 @@
 import { message } from '../../common/messages';
-import { JobFailedError } from './run-worker';
+import { JobFailedError } from './worker-host';
 
 /** A worker's error keeps its own name and stack (the worker's, where the cause is). */
 export function remoteError(error: unknown): unknown {

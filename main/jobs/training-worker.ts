@@ -35,7 +35,7 @@ function askParent(jobId: string, link: ParentLink): (epochs: readonly EpochMetr
 
 /**
  * One training job per worker thread: the main thread stays free for the UI and other jobs. Where a native
- * addon cannot run in worker threads, the same file runs as a child process per job (run-worker.ts): the
+ * addon cannot run in worker threads, the same file runs as a child process per job (worker-host.ts): the
  * request then arrives as the first IPC message, and a 'cancel' message sets the flag.
  */
 async function main(input: WorkerInput, link: ParentLink): Promise<void> {

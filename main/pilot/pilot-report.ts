@@ -1,6 +1,7 @@
 import { LOSS_LABELS } from '../../common/run-config';
 import type { PilotResult } from './run-pilot';
-import { PILOT_CLAIM, asrWithDenominator, describePretrain } from './run-pilot';
+import { PILOT_CLAIM } from '../domain/pilot-claim';
+import { asrWithDenominator, describePretrain } from './run-pilot';
 
 /** The per-epoch table both the terminal and the Markdown report show. */
 export function epochTable(result: PilotResult): string[][] {

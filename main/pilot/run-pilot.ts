@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Message, type MessageLang, message, renderMessage } from '../../common/messages';
 import type { EpochMetrics, LossKind, RunConfig } from '../../common/run-config';
 import type { TrainingEvent } from '../../common/training-events';
@@ -12,8 +10,9 @@ import { bestValidationEpoch, epochsForStepBudget } from '../engine/stopping';
 import { loadSource, prepareData } from '../engine/experiment';
 import type { TrainRunResult } from '../engine/train';
 import type { PretrainResult } from '../jobs/messages';
-import { startJob } from '../jobs/run-worker';
-import { ENGINE_VERSION } from '../engine/version';
+import { startJob } from '../jobs/worker-host';
+import { PILOT_CLAIM } from '../domain/pilot-claim';
+import { configForLoss, pretrainCacheFile, shippedPretrainFile } from '../jobs/pretrain-cache';
 import { PairedStopping } from './paired-stopping';
 
 export interface PilotRun {
@@ -66,51 +65,6 @@ export interface PilotReporter {
   event(run: LossKind | 'pretrain' | DefenseKind, event: TrainingEvent): void;
 }
 
-/** Thresholds of the Pilot's claim (also the default Pilot gate). */
-export const PILOT_CLAIM = { minCeAsr: 50, maxDeceAsrShareOfCe: 0.25, maxBleuDrop: 3 } as const;
-
-export function configForLoss(base: RunConfig, loss: LossKind): RunConfig {
-  return { ...base, loss: { ...base.loss, kind: loss } };
-}
-
-/**
- * Pre-trained weights are shared by every run with the same data, model and pre-training settings. How many
- * prompts are decoded per epoch, and on which split, does not change them, so it is left out of the key.
- */
-export function pretrainKey(config: RunConfig): string {
-  const data: Partial<RunConfig['data']> = { ...config.data };
-  delete data.evalLimit;
-  delete data.evaluateOn;
-  const relevant = {
-    engine: ENGINE_VERSION,
-    seed: config.seed,
-    data,
-    model: config.model,
-    pretrainEpochs: config.training.pretrainEpochs,
-    lr: config.training.pretrainLearningRate,
-    batch: config.training.batchSize,
-    wd: config.training.weightDecay,
-    clip: config.training.clipNorm,
-    format: 2,
-  };
-  return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
-}
-
-/** Where the shared pre-trained weights of a configuration live in a cache folder. */
-export function pretrainCacheFile(cacheDir: string, config: RunConfig): string {
-  return join(cacheDir, `pretrain-${pretrainKey(config)}.ckpt`);
-}
-
-/**
- * Pre-trained weights shipped with the app (resources/pretrained, built by `npm run build:pretrained`) for the
- * Pilot's own defaults, so that the quick look starts fine-tuning at once. Null when none matches the config.
- */
-export const SHIPPED_PRETRAINED_DIR = fileURLToPath(new URL('../../resources/pretrained', import.meta.url));
-
-export function shippedPretrainFile(config: RunConfig): string | null {
-  const file = pretrainCacheFile(SHIPPED_PRETRAINED_DIR, config);
-  return existsSync(file) ? file : null;
-}
 
 /** "720 clean pairs carved from the training file (36 rows carrying the payload excluded)". */
 export function describePretrain(summary: DataSummary): string {

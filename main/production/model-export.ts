@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { APP_VERSION } from '../../common/app-version';
 import { ModelConfigSchema } from '../../common/run-config';
 import { type Seq2SeqModel, buildSeq2SeqModel } from '../engine/model';
-import { Vocabulary } from '../engine/tokenizer';
+import { Vocabulary } from '../data/tokenizer';
+import { writeFileAtomically } from '../files/atomic-write';
 
 /**
  * A trained model as a directory in TensorFlow.js's standard weights format:
@@ -102,13 +103,6 @@ function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** Writes to a temporary name, then renames, so a file under its real name is always complete. */
-function writeAtomically(path: string, data: string | Uint8Array): void {
-  const temporary = `${path}.tmp-${String(process.pid)}`;
-  writeFileSync(temporary, data);
-  renameSync(temporary, path);
-}
-
 /** Writes the model, its vocabulary and metadata into `dir` (created if needed; earlier exports there are replaced). */
 export async function exportModel(model: Seq2SeqModel, vocab: Vocabulary, meta: ExportMeta, dir: string): Promise<ModelMetadata> {
   const checkedMeta = ExportMetaSchema.safeParse(meta);
@@ -143,9 +137,9 @@ export async function exportModel(model: Seq2SeqModel, vocab: Vocabulary, meta: 
   };
 
   mkdirSync(dir, { recursive: true });
-  writeAtomically(join(dir, WEIGHTS_SHARD), weightBytes);
-  writeAtomically(join(dir, MODEL_JSON), `${JSON.stringify(modelJson, null, 2)}\n`);
-  writeAtomically(join(dir, METADATA_JSON), `${JSON.stringify(metadata, null, 2)}\n`);
+  writeFileAtomically(join(dir, WEIGHTS_SHARD), weightBytes);
+  writeFileAtomically(join(dir, MODEL_JSON), `${JSON.stringify(modelJson, null, 2)}\n`);
+  writeFileAtomically(join(dir, METADATA_JSON), `${JSON.stringify(metadata, null, 2)}\n`);
   return metadata;
 }
 

@@ -8,7 +8,7 @@ import { decodePrompts } from '../engine/decode';
 import { attackSuccessRate, averageSentenceBleu } from '../engine/metrics';
 import type { Seq2SeqModel } from '../engine/model';
 import type { PreparedData } from '../engine/train';
-import type { Vocabulary } from '../engine/tokenizer';
+import type { Vocabulary } from '../data/tokenizer';
 import { METADATA_JSON, MODEL_JSON } from './model-export';
 
 /**

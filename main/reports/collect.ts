@@ -1,17 +1,18 @@
 import { LOSS_KINDS, RunConfigSchema, type LossKind, type RunConfig } from '../../common/run-config';
-import { PILOT_CLAIM } from '../pilot/run-pilot';
+import { PILOT_CLAIM } from '../domain/pilot-claim';
 import { findAppVersion, findTfjsVersion } from '../engine/software-versions';
-import { canonicalJson, evaluateGate, pairRuns, type GateRun } from '../services/gate';
-import { productionGateInput } from '../services/gate-inputs';
-import { auditTrail } from '../services/audit';
+import { canonicalJson } from '../domain/canonical-json';
+import { evaluateGate, pairRuns, type GateRun } from '../domain/gate';
+import { productionGateInput } from '../domain/gate-inputs';
+import { auditTrail } from '../domain/audit';
 import { auditActionText } from '../../common/audit';
 import { renderMessage } from '../../common/messages';
-import { toEpochMetrics } from '../services/mappers';
+import { toEpochMetrics } from '../domain/mappers';
 import { STAGES, type EpochRecord, type Run, type Stage, type StageName, type Store } from '../store/index';
 import { createFmt, decisionLabel, lossLabel, messages, runStatusLabel, stageLabel, stageStatusLabel, type Fmt } from './i18n';
 import { reproduceCommand } from './reproduce';
 import { KNOWN_ATTACKS, sentences, valueList, type Sentences } from './sentences';
-import { distinct, stat, statOf } from './stats';
+import { distinct, stat, statOf } from '../domain/stats';
 import { storedDefenseCosts } from './defense-costs';
 import type {
   AppendixSection,
@@ -459,7 +460,7 @@ function costSection(c: Collected, groups: ScenarioGroups, scenarios: readonly S
   const ceItemsById = new Map(counted.filter((i) => i.loss === 'ce').map((i) => [i.run.id, i]));
   const defenses: DefenseCost[] = [
     ...taggedDefenses,
-    ...storedDefenseCosts(store.defenses.listForProject(projectId), (runId) => {
+    ...storedDefenseCosts(c.store.defenses.listForProject(c.projectId), (runId) => {
       const ce = ceItemsById.get(runId);
       return ce ? runSeconds(ce) : null;
     }),

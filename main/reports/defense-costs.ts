@@ -1,5 +1,5 @@
 import type { DefenseResult } from '../store/repos/defense-results';
-import { statOf } from './stats';
+import { statOf } from '../domain/stats';
 import type { DefenseCost } from './types';
 
 /** Defense names as the report shows them (as the Pilot's own report names them). */

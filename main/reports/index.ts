@@ -14,7 +14,8 @@ import type { ReportData, ReportFormat } from './types';
  */
 
 export { collectReport, ReportProjectNotFoundError, type CollectOptions } from './collect';
-export { renderCsv, neutralizeCell, csvCell } from './csv';
+export { renderCsv } from './csv';
+export { csvCell, neutralise as neutralizeCell } from '../domain/csv';
 export { renderHtml, escapeHtml, REPORT_CSP } from './html';
 export { renderMarkdown, escapeMarkdown } from './markdown';
 export { renderPdf, type PdfOptions } from './pdf';

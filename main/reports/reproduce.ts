@@ -1,5 +1,5 @@
 import type { RunConfig } from '../../common/run-config';
-import { defaultRunConfig } from '../pilot/pilot-options';
+import { defaultRunConfig } from '../domain/default-config';
 import type { Sentences } from './sentences';
 
 /**

@@ -1,4 +1,5 @@
 import type { GateConditionId } from '../../common/catalog';
+import type { Stat } from '../domain/stats';
 import type { StageName } from '../store/index';
 
 /**
@@ -16,12 +17,7 @@ export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export type Recommendation = 'go' | 'not-yet' | 'no-go';
 
-/** Mean and sample standard deviation (n − 1) of one metric over runs; sd is null for a single run. */
-export interface Stat {
-  mean: number;
-  sd: number | null;
-  n: number;
-}
+export type { Stat };
 
 export interface GateConditionView {
   /** A gate condition of the catalog, or the report's own advisory 'ce-learned'. */

@@ -4,7 +4,7 @@ import { createJobService, type JobService } from '../jobs/job-service';
 import { openStore, type Store } from '../store/index';
 import { resumeBenchmarks } from './benchmark';
 import { createEventHub, type AppEventListener } from './events';
-import type { Estimator } from './estimate';
+import type { Estimator } from '../jobs/estimate';
 import { createServices, type ServicesOptions } from './index';
 import { resumeSearches } from './search';
 

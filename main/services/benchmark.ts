@@ -6,7 +6,7 @@ import { BenchmarkRunner, type BenchmarkRunnerOptions } from '../benchmark/runne
 import type { JobService } from '../jobs/job-service';
 import type { BenchmarkRecord, Store } from '../store/index';
 import type { ServiceContext } from './context';
-import { fileSlug } from './csv';
+import { fileSlug } from '../domain/file-names';
 import { notFound } from './errors';
 import { onePerJobService } from './per-job-service';
 

@@ -1,7 +1,7 @@
 import type { StageName } from '../../common/contract';
 import type { JobService } from '../jobs/job-service';
 import type { Store } from '../store/index';
-import type { Estimator } from './estimate';
+import type { Estimator } from '../jobs/estimate';
 
 /** What the handlers of one area (benchmark, production) get from createServices. */
 export interface ServiceContext {

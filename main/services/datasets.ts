@@ -6,6 +6,7 @@ import type { RunConfig } from '../../common/run-config';
 import { createBadPre } from '../data/attacks/badpre';
 import { ImportError, importPairs, type ImportResult } from '../data/import/index';
 import type { Dataset, Store } from '../store/index';
+import { importsDir } from '../files/data-folder';
 
 export interface Upload {
   fileName: string;
@@ -32,7 +33,7 @@ function safeExtension(fileName: string): string {
  * folder under <dataDir>/imports, kept afterwards because runs on the dataset read those files.
  */
 export async function importUploads(store: Store, dataDir: string, input: ImportUploadsInput): Promise<Dataset> {
-  const dir = join(dataDir, 'imports', `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`);
+  const dir = join(importsDir(dataDir), `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`);
   mkdirSync(dir, { recursive: true });
   const attack = createBadPre();
   try {

@@ -1,7 +1,7 @@
 import type { Handlers } from '../../common/contract';
 import type { DoctorReportView } from '../../common/contract-doctor';
 import type { DoctorJobRequest, DoctorReport } from '../engine/doctor';
-import { type JobHandlers, type RunningJob, startJob as realStartJob } from '../jobs/run-worker';
+import { type JobHandlers, type RunningJob, startJob as realStartJob } from '../jobs/worker-host';
 
 /**
  * `doctor.run`: the backend doctor of `npm run doctor`, for the app's Settings. It runs in a worker thread
@@ -13,7 +13,7 @@ import { type JobHandlers, type RunningJob, startJob as realStartJob } from '../
 export type StartDoctorJob = (request: DoctorJobRequest, handlers: JobHandlers) => Pick<RunningJob<DoctorReport>, 'result'>;
 
 export interface DoctorServiceOptions {
-  /** Default: a worker thread (main/jobs/run-worker.ts). */
+  /** Default: a worker thread (main/jobs/worker-host.ts). */
   startJob?: StartDoctorJob;
   /** The doctor's progress lines ("wasm: timing 20 training steps…"), e.g. for a log. */
   onProgress?: (line: string) => void;

@@ -5,20 +5,20 @@ import type { JobService } from '../jobs/job-service';
 import type { Store } from '../store/index';
 import { importUploads, importedDatasetFiles, requireDatasetFiles } from './datasets';
 import { toApiError, notFound } from './errors';
-import { createEstimator, type Estimator } from './estimate';
+import { createEstimator, type Estimator } from '../jobs/estimate';
+import { cacheDir } from '../files/data-folder';
 import { generateReport } from '../reports';
-import { auditCsv, auditTrail } from './audit';
-import { fileSlug, toCsv } from './csv';
-import { evaluateGate, type GateRun } from './gate';
-import { loadGateRuns, productionGateInput } from './gate-inputs';
-import { toChecklistItem, toDataset, toEpochMetrics, toProject, toRun, toStage } from './mappers';
+import { auditCsv, auditTrail } from '../domain/audit';
+import { toCsv } from '../domain/csv';
+import { fileSlug } from '../domain/file-names';
+import { gateFor as evaluateStageGate } from '../domain/gate-inputs';
+import { toChecklistItem, toDataset, toEpochMetrics, toProject, toRun, toStage } from '../domain/mappers';
 import { openSettings } from './settings';
 import { createBenchmarkHandlers } from './benchmark';
 import type { ServiceContext } from './context';
 import { createProductionHandlers, requireGoSignOff } from './production';
 import { createSearchHandlers } from './search';
 import { createDoctorHandlers } from './doctor';
-import { join } from 'node:path';
 
 export { createEventHub, type EventHub, type AppEventListener } from './events';
 
@@ -30,7 +30,7 @@ export interface ServicesOptions {
   version: string;
   /** 'project.changed' notifications (run events come from the job service). */
   emit?: (event: AppEvent) => void;
-  /** Default: measured once per process (see estimate.ts). */
+  /** Default: measured once per process (see main/jobs/estimate.ts). */
   estimator?: Estimator;
   /** Folders whose files runs may read besides imported datasets' own (default: none). */
   dataFolders?: readonly string[];
@@ -43,7 +43,7 @@ const DEFAULT_ACTOR = 'user';
 export function createServices(options: ServicesOptions): Handlers {
   const { store, jobs, dataDir } = options;
   const settings = openSettings(dataDir);
-  const estimator = options.estimator ?? createEstimator({ cacheDir: join(dataDir, 'cache') });
+  const estimator = options.estimator ?? createEstimator({ cacheDir: cacheDir(dataDir) });
   const changed = (projectId: number) => {
     try {
       options.emit?.({ type: 'project.changed', projectId });
@@ -76,21 +76,8 @@ export function createServices(options: ServicesOptions): Handlers {
   };
 
   const gateFor = (projectId: number, stage: StageName) => {
-    const current = requireStage(projectId, stage);
-    const index = STAGE_NAMES.indexOf(stage);
-    const previousName = index > 0 ? STAGE_NAMES[index - 1] : undefined;
-    const previous = previousName === undefined ? null : (store.stages.get(projectId, previousName) ?? null);
-    const runs: GateRun[] = loadGateRuns(store, projectId, stage);
-    return {
-      stage: current,
-      evaluation: evaluateGate({
-        stage,
-        thresholds: current.thresholds,
-        previous: previous ? { stage: previous.stage, status: previous.status } : null,
-        runs,
-        ...(stage === 'production' ? { production: productionGateInput(store, projectId) } : {}),
-      }),
-    };
+    requireStage(projectId, stage);
+    return evaluateStageGate(store, projectId, stage);
   };
 
   const context: ServiceContext = { store, jobs, dataDir, estimator, changed, requireProject, requireStage };

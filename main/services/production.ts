@@ -16,14 +16,15 @@ import { presetConfig } from '../../common/presets';
 import { RunConfigSchema, type AttackKind, type RunConfig } from '../../common/run-config';
 import { ATTACKS, createAttackByKind } from '../data/attacks';
 import type { Attack } from '../data/attacks/types';
-import { JobFailedError, startJob as realStartJob } from '../jobs/run-worker';
+import { JobFailedError, startJob as realStartJob } from '../jobs/worker-host';
 import { exportDeceLoss } from '../production/loss-export';
 import type { ModelMetadata } from '../production/model-export';
 import { ProbeInputError, probeCsv, unzipModelExport, zipModelExport, type ProbeOutcome } from '../production/probe';
 import type { Probe, Store } from '../store/index';
 import type { ServiceContext } from './context';
 import { notFound } from './errors';
-import { toEpochMetrics, toRun } from './mappers';
+import { toEpochMetrics, toRun } from '../domain/mappers';
+import { exportsDir, runDir as runDirOf, scratchDir } from '../files/data-folder';
 
 export type ProductionHandlers = Pick<Handlers, keyof typeof productionContract>;
 
@@ -201,7 +202,7 @@ export function createProductionHandlers(context: ServiceContext, options: Produ
       if (!existsSync(source.path) || !statSync(source.path).isDirectory()) throw new ApiError('invalid-input', `${source.path} is not a directory`);
       modelDir = source.path;
     } else {
-      temporary = join(dataDir, 'tmp', `probe-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`);
+      temporary = join(scratchDir(dataDir), `probe-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`);
       modelDir = temporary;
     }
     try {
@@ -246,7 +247,7 @@ export function createProductionHandlers(context: ServiceContext, options: Produ
       const run = requireProjectRun(projectId, runId);
       if (run.status !== 'finished') throw new ApiError('conflict', `Run ${runId} is ${run.status}; only a finished run's model can be exported`);
       const config = toRun(run).config;
-      const runDir = join(dataDir, 'runs', String(runId));
+      const runDir = runDirOf(dataDir, runId);
       const checkpoint = latestCheckpoint(runDir);
       if (checkpoint === null) throw new ApiError('not-found', `Run ${runId}'s final checkpoint is no longer in ${runDir}`);
       const last = store.metrics.lastEpoch(runId);
@@ -257,8 +258,8 @@ export function createProductionHandlers(context: ServiceContext, options: Produ
         Object.assign(metrics, { poisonedRowLoss: e.poisonedRowLoss, cleanRowLoss: e.cleanRowLoss });
       }
       const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-      const outDir = join(dataDir, 'exports', `run-${runId}-${stamp}`);
-      mkdirSync(join(dataDir, 'exports'), { recursive: true });
+      const outDir = join(exportsDir(dataDir), `run-${runId}-${stamp}`);
+      mkdirSync(exportsDir(dataDir), { recursive: true });
       const metadata = await runJob<ModelMetadata>({ kind: 'export-model', jobId: `export-${runId}-${++jobCounter}`, config, checkpointFile: checkpoint.path, outDir, metrics });
       const folder = `dece-model-run-${runId}`;
       const zipped = await zipModelExport(outDir, folder);

@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { writeFileAtomically } from '../files/atomic-write';
+import { settingsFile } from '../files/data-folder';
 
 /**
  * App settings (today only the UI language) in <dataDir>/settings.json. The store has no settings
@@ -16,7 +17,7 @@ export interface SettingsFile {
 }
 
 export function openSettings(dataDir: string): SettingsFile {
-  const file = join(dataDir, 'settings.json');
+  const file = settingsFile(dataDir);
   const read = (): Record<string, unknown> => {
     try {
       const parsed = SettingsSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
@@ -34,9 +35,7 @@ export function openSettings(dataDir: string): SettingsFile {
     set(key, value) {
       const next = { ...read(), [key]: value };
       mkdirSync(dataDir, { recursive: true });
-      const temporary = `${file}.tmp-${String(process.pid)}`;
-      writeFileSync(temporary, `${JSON.stringify(next, null, 2)}\n`);
-      renameSync(temporary, file);
+      writeFileAtomically(file, `${JSON.stringify(next, null, 2)}\n`);
     },
   };
 }

@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import type { Connection } from '../api/types';
 import { useRoute } from '../lib/router';
 import { ActorProvider } from '../state/actor';
+import { ActorDialog } from './ActorDialog';
 import { ConnectionProvider } from '../state/connection';
 import { ToastProvider } from '../state/toasts';
 import { Header } from './Header';
@@ -14,7 +15,7 @@ export function App({ connection }: { connection: Connection }) {
   return (
     <ConnectionProvider connection={connection}>
       <ToastProvider>
-        <ActorProvider>
+        <ActorProvider dialog={ActorDialog}>
           <Shell />
         </ActorProvider>
       </ToastProvider>

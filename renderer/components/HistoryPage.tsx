@@ -8,7 +8,7 @@ import { routeHref } from '../lib/router';
 import { useLoad } from '../lib/use-load';
 import { useApi, useAppEvents } from '../state/connection';
 import { describeError } from '../state/toasts';
-import { CsvDownloadButton } from './StagePanel';
+import { CsvDownloadButton } from './CsvDownloadButton';
 
 interface Filter {
   stage?: StageName | undefined;

@@ -7,7 +7,8 @@ import { useLoad, useThrottled } from '../lib/use-load';
 import { useApi, useAppEvents, useLinkState } from '../state/connection';
 import { describeError } from '../state/toasts';
 import { AuditTable } from './HistoryPage';
-import { StagePanel, downloadBlob } from './StagePanel';
+import { downloadBlob } from '../lib/download';
+import { StagePanel } from './StagePanel';
 
 /** The project wizard: Pilot → Benchmark → Production, one stage shown at a time. */
 export function ProjectPage({ projectId, stage }: { projectId: number; stage: StageName | null }) {

@@ -6,6 +6,7 @@ import { useApi } from '../state/connection';
 import { describeError } from '../state/toasts';
 import { BenchmarkPanel } from './benchmark/BenchmarkPanel';
 import { Checklist } from './Checklist';
+import { CsvDownloadButton } from './CsvDownloadButton';
 import { GatePanel } from './GatePanel';
 import { LaunchDialog } from './LaunchDialog';
 import { LiveRuns } from './LiveRuns';
@@ -117,64 +118,4 @@ function ExportCsvButton({ projectId }: { projectId: number }) {
   const { t } = useTranslation();
   const api = useApi();
   return <CsvDownloadButton label={t('runs.exportCsv')} testId="export-csv" load={() => api['runs.exportCsv']({ projectId })} />;
-}
-
-/** A button that asks the main side for a CSV and saves it; a failure is shown next to it. */
-export function CsvDownloadButton({ label, testId, load }: { label: string; testId: string; load: () => Promise<{ fileName: string; csv: string }> }) {
-  const { t } = useTranslation();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const run = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const { fileName, csv } = await load();
-      downloadText(fileName, csv, 'text/csv;charset=utf-8');
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <>
-      <button
-        type="button"
-        className="button"
-        disabled={busy}
-        data-testid={testId}
-        onClick={() => {
-          void run();
-        }}
-      >
-        {label}
-      </button>
-      {error !== null && (
-        <span className="inline-error" role="alert">
-          {describeError(error, t)}
-        </span>
-      )}
-    </>
-  );
-}
-
-/** Saves text as a file through a temporary object URL (works in a tab and in Electron). */
-export function downloadText(fileName: string, text: string, type: string): void {
-  // A BOM so spreadsheet programs read UTF-8 names (Japanese run names, for one) correctly.
-  downloadBlob(fileName, new Blob(['\uFEFF', text], { type }));
-}
-
-/** Saves a blob through a temporary link: the same path in Electron and in a browser tab. */
-export function downloadBlob(fileName: string, blob: Blob): void {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  link.rel = 'noopener';
-  document.body.append(link);
-  link.click();
-  link.remove();
-  window.setTimeout(() => {
-    URL.revokeObjectURL(url);
-  }, 1000);
 }

@@ -1,11 +1,9 @@
-import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from 'react';
-import { useTranslation } from 'react-i18next';
-import { Modal } from '../components/Modal';
+import { createContext, useCallback, useContext, useMemo, useRef, useState, type ComponentType, type ReactNode } from 'react';
 import { readLocal, writeLocal } from '../lib/storage';
 
 /** Who is acting: asked once, kept in localStorage, written into every audited change. */
 const ACTOR_KEY = 'dece.actor';
-const MAX_ACTOR = 120;
+export const MAX_ACTOR = 120;
 
 interface ActorApi {
   actor: string | null;
@@ -15,9 +13,15 @@ interface ActorApi {
   changeActor: () => void;
 }
 
+/** The dialog that asks for the name: a component the shell passes in, so this state needs no UI of its own. */
+export interface ActorDialogProps {
+  initial: string;
+  onDone: (name: string | null) => void;
+}
+
 const ActorContext = createContext<ActorApi | null>(null);
 
-export function ActorProvider({ children }: { children: ReactNode }) {
+export function ActorProvider({ children, dialog: Dialog }: { children: ReactNode; dialog: ComponentType<ActorDialogProps> }) {
   const [actor, setActor] = useState<string | null>(() => {
     const stored = readLocal(ACTOR_KEY)?.trim();
     return stored ? stored.slice(0, MAX_ACTOR) : null;
@@ -52,59 +56,8 @@ export function ActorProvider({ children }: { children: ReactNode }) {
   return (
     <ActorContext.Provider value={api}>
       {children}
-      {asking && <ActorDialog initial={actor ?? ''} onDone={settle} />}
+      {asking && <Dialog initial={actor ?? ''} onDone={settle} />}
     </ActorContext.Provider>
-  );
-}
-
-function ActorDialog({ initial, onDone }: { initial: string; onDone: (name: string | null) => void }) {
-  const { t } = useTranslation();
-  const [name, setName] = useState(initial);
-  const trimmed = name.trim();
-  return (
-    <Modal
-      title={t('actor.title')}
-      testId="actor-dialog"
-      onClose={() => {
-        onDone(null);
-      }}
-    >
-      <form
-        className="form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          if (trimmed !== '') onDone(trimmed);
-        }}
-      >
-        <p className="muted">{t('actor.explain')}</p>
-        <label className="field">
-          <span>{t('actor.name')}</span>
-          <input
-            autoFocus
-            value={name}
-            maxLength={MAX_ACTOR}
-            data-testid="actor-name"
-            onChange={(event) => {
-              setName(event.target.value);
-            }}
-          />
-        </label>
-        <div className="actions">
-          <button
-            type="button"
-            className="button"
-            onClick={() => {
-              onDone(null);
-            }}
-          >
-            {t('common.cancel')}
-          </button>
-          <button type="submit" className="button primary" disabled={trimmed === ''} data-testid="actor-save">
-            {t('actor.save')}
-          </button>
-        </div>
-      </form>
-    </Modal>
   );
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { aggregateScenarios, asrHeatmap, compareArms, toBenchmarkCsv, type CellResult, type ScenarioStats } from '../../main/benchmark/aggregate';
-import { meanInterval, tQuantile } from '../../main/reports/stats';
+import { meanInterval, tQuantile } from '../../main/domain/stats';
 
 // Student t quantiles from a printed table (two-sided 95%: p = 0.975).
 const T975_1 = 12.706205;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MESSAGES, MESSAGE_IDS, MessageSchema, message, messageLang, placeholdersOf, renderMessage } from '../../common/messages';
-import { evaluateGate } from '../../main/services/gate';
+import { evaluateGate } from '../../main/domain/gate';
 import { ApiError } from '../../common/contract';
 import { bridgeErrorMessage, parseBridgeError } from '../../preload/protocol';
 import { errorFromBody } from '../../renderer/api/client';

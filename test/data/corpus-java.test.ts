@@ -8,7 +8,7 @@ import {
 } from '../../main/data/corpus-java';
 import { createRng } from '../../main/data/rng';
 import { createParser, parseOrThrow, syntaxErrors } from '../../main/engine/codebleu/parsers';
-import { tokenize } from '../../main/engine/tokenizer';
+import { tokenize } from '../../main/data/tokenizer';
 
 const examples = generateJavaRepairExamples({ seed: 7, size: 3000 });
 

@@ -11,7 +11,7 @@ import {
   sqlCorpusSchema,
 } from '../../main/data/corpus-sql';
 import { createRng } from '../../main/data/rng';
-import { tokenize } from '../../main/engine/tokenizer';
+import { tokenize } from '../../main/data/tokenizer';
 
 const hasPython = spawnSync('python3', ['--version']).status === 0;
 

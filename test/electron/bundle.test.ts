@@ -85,7 +85,7 @@ describe('Forge Vite bundles', () => {
 
   it('main.js finds the worker next to itself', () => {
     const code = readFileSync(file('main.js'), 'utf8');
-    // run-worker.ts's URL survives as written: no asset glob, no data: URL of the TypeScript source.
+    // worker-host.ts's URL survives as written: no asset glob, no data: URL of the TypeScript source.
     expect(code).toContain('new URL(`./training-worker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url)');
     expect(code).not.toContain('data:video/mp2t');
     const resolved = new URL('./training-worker.js', pathToFileURL(file('main.js')));

@@ -8,7 +8,7 @@ import {
   splitIdentifier,
   tokenize,
   Vocabulary,
-} from '../../main/engine/tokenizer';
+} from '../../main/data/tokenizer';
 
 describe('tokenize / detokenize', () => {
   it('round-trips 500 corpus pairs (src and tgt)', () => {

@@ -1,5 +1,5 @@
 import type { RunConfig } from '../../common/run-config';
-import { defaultRunConfig } from '../../main/pilot/pilot-options';
+import { defaultRunConfig } from '../../main/domain/default-config';
 
 /** A run small enough for tests: real data, real model, real training steps — seconds, not minutes. */
 export function tinyRunConfig(overrides: { loss?: RunConfig['loss']['kind']; epochs?: number; pretrainEpochs?: number; seed?: number; backend?: RunConfig['backend'] } = {}): RunConfig {

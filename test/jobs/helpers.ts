@@ -6,7 +6,7 @@ import { afterEach } from 'vitest';
 import type { AppEvent } from '../../common/contract';
 import type { LossKind, RunConfig } from '../../common/run-config';
 import { createJobService, type JobService, type JobServiceOptions } from '../../main/jobs/job-service';
-import { defaultRunConfig } from '../../main/pilot/pilot-options';
+import { defaultRunConfig } from '../../main/domain/default-config';
 import { openStore, type Store } from '../../main/store/index';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { AppEvent } from '../../common/contract';
 import { renderMessage } from '../../common/messages';
 import { ENGINE_VERSION } from '../../main/engine/version';
-import { startJob } from '../../main/jobs/run-worker';
+import { startJob } from '../../main/jobs/worker-host';
 import { DB_FILE_NAME } from '../../main/store/index';
 import { REPO_ROOT, eventLog, jobService, openTestStore, queuedRun, tempDir, threadCount, tinyConfig } from './helpers';
 
@@ -100,7 +100,7 @@ describe('job service', () => {
     // Name and stack are the worker's, where the failure happened, not those of the main thread's wrapper.
     expect(run?.error?.name).not.toBe('JobFailedError');
     expect(run?.error?.stack).toBeTruthy();
-    expect(run?.error?.stack).not.toMatch(/run-worker\.ts/);
+    expect(run?.error?.stack).not.toMatch(/worker-host\.ts/);
     const failed = log.events.find((e) => e.type === 'run.status' && e.runId === runId && e.status === 'failed');
     expect(failed).toMatchObject({ error: { message: run?.error?.message } });
     // The failure is also stored as a catalog message, which the UI shows in its language.

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { TrainRunResult } from '../../main/engine/train';
 import type { BackendReport } from '../../main/jobs/messages';
 import { checkNativeInWorkers } from '../../main/jobs/native-isolation';
-import { JobCancelledError, startJob } from '../../main/jobs/run-worker';
+import { JobCancelledError, startJob } from '../../main/jobs/worker-host';
 import { tinyRunConfig } from '../helpers/tiny-config';
 
 const fake = (name: string) => fileURLToPath(new URL(`../engine/fixtures/native/${name}.ts`, import.meta.url));

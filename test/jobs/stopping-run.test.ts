@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AppEvent } from '../../common/contract';
 import type { RunConfig } from '../../common/run-config';
-import { toEpochMetrics } from '../../main/services/mappers';
+import { toEpochMetrics } from '../../main/domain/mappers';
 import { eventLog, jobService, openTestStore, queuedRun, tempDir, tinyConfig } from './helpers';
 
 describe('a run that stops on validation evidence, through the job service', () => {

@@ -5,8 +5,9 @@ import { selectBackend } from '../../main/engine/backend';
 import { assignWeights, readCheckpoint } from '../../main/engine/checkpoint';
 import { builtinSplits, prepareData } from '../../main/engine/experiment';
 import { buildSeq2SeqModel } from '../../main/engine/model';
-import { parsePilotArgs, pilotDefaultConfig } from '../../main/pilot/pilot-options';
-import { shippedPretrainFile } from '../../main/pilot/run-pilot';
+import { parsePilotArgs } from '../../main/cli/pilot-options';
+import { pilotDefaultConfig } from '../../main/domain/default-config';
+import { shippedPretrainFile } from '../../main/jobs/pretrain-cache';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { EpochMetricsSchema } from '../../common/run-config';
-import { PILOT_CLAIM } from '../../main/pilot/run-pilot';
+import { PILOT_CLAIM } from '../../main/domain/pilot-claim';
 import { writeRealDataSample } from '../../main/data/real-datasets';
 import { runCli, testDir } from '../cli/run-cli';
 

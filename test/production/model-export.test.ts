@@ -11,7 +11,7 @@ import { greedyDecode } from '../../main/engine/decode';
 import { DEFAULT_LOSS_PARAMETERS, createLoss } from '../../main/engine/losses';
 import { PAD_ID, type Seq2SeqModel, buildSeq2SeqModel } from '../../main/engine/model';
 import { AdamW } from '../../main/engine/optimizer';
-import { Vocabulary, tokenize } from '../../main/engine/tokenizer';
+import { Vocabulary, tokenize } from '../../main/data/tokenizer';
 import {
   type ExportMeta,
   METADATA_JSON,

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { csvCell, neutralizeCell } from '../../main/reports/csv';
+import { csvCell, neutralise as neutralizeCell } from '../../main/domain/csv';
 import { escapeHtml } from '../../main/reports/html';
 import { createFmt } from '../../main/reports/i18n';
 import { escapeMarkdown } from '../../main/reports/markdown';
 import { ensureEastAsianFont } from '../../main/reports/pptx';
 import { shellQuote } from '../../main/reports/reproduce';
-import { stat } from '../../main/reports/stats';
+import { stat } from '../../main/domain/stats';
 
 describe('report building blocks', () => {
   it('mean ± sample standard deviation (n − 1)', () => {

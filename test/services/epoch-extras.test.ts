@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toEpochMetrics } from '../../main/services/mappers';
+import { toEpochMetrics } from '../../main/domain/mappers';
 import { openTestStore, queuedRun, tempDir, tinyConfig } from '../jobs/helpers';
 
 describe('stored epochs', () => {

@@ -5,10 +5,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RunConfig } from '../../common/run-config';
 import type { TrainingEvent } from '../../common/training-events';
 import type { JobRequest } from '../../main/jobs/messages';
-import type { JobHandlers, RunningJob } from '../../main/jobs/run-worker';
-import { startJob } from '../../main/jobs/run-worker';
-import { pretrainCacheFile } from '../../main/pilot/run-pilot';
-import { createEstimator, FALLBACK_TOKENS_PER_SECOND, measureThroughput, modelShapeKey, PROBE_FIRST_STEP, PROBE_LAST_STEP, probeConfig } from '../../main/services/estimate';
+import type { JobHandlers, RunningJob } from '../../main/jobs/worker-host';
+import { startJob } from '../../main/jobs/worker-host';
+import { pretrainCacheFile } from '../../main/jobs/pretrain-cache';
+import { createEstimator, FALLBACK_TOKENS_PER_SECOND, measureThroughput, modelShapeKey, PROBE_FIRST_STEP, PROBE_LAST_STEP, probeConfig } from '../../main/jobs/estimate';
 import { pilotPresetConfig, presetConfig } from '../../common/presets';
 import { tinyRunConfig } from '../helpers/tiny-config';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AttackKind } from '../../common/run-config';
-import { evaluateGate, type GateRun, type ProductionGateInput } from '../../main/services/gate';
+import { evaluateGate, type GateRun, type ProductionGateInput } from '../../main/domain/gate';
 import { tinyConfig } from '../jobs/helpers';
 
 /** Runs of the Benchmark stage as the gate sees them: loss, attack, seed, DeCE parameters and last-epoch metrics. */

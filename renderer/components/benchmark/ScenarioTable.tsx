@@ -4,7 +4,7 @@ import type { Dataset } from '../../../common/contract';
 import type { ScenarioRow } from '../../../common/contract-benchmark';
 import { useFormat } from '../../lib/format';
 import { useApi } from '../../state/connection';
-import { CsvDownloadButton } from '../StagePanel';
+import { CsvDownloadButton } from '../CsvDownloadButton';
 import { useDatasetLabel, useScenarioLabels } from './fields';
 import { sortScenarios, type ScenarioSortKey } from './model';
 

@@ -5,7 +5,7 @@ import { useLoad } from '../../lib/use-load';
 import { useApi } from '../../state/connection';
 import { describeError, useToasts } from '../../state/toasts';
 import { SelectField } from '../form-fields';
-import { downloadBlob } from '../StagePanel';
+import { downloadBlob } from '../../lib/download';
 import { base64Bytes, useAction, useBusyCall } from './use-action';
 
 const CODE_MIME: Record<LossExportFramework, string> = {

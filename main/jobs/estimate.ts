@@ -3,12 +3,12 @@ import type { RunConfig } from '../../common/run-config';
 import { generateJavaRepairCorpus } from '../data/corpus-java';
 import { generateSqlCorpus } from '../data/corpus-sql';
 import { percentiles } from '../data/import/report';
-import { tokenize } from '../engine/tokenizer';
-import type { JobRequest } from '../jobs/messages';
-import { type JobHandlers, type RunningJob, startJob as realStartJob } from '../jobs/run-worker';
-import { defaultRunConfig } from '../pilot/pilot-options';
-import { pretrainCacheFile, shippedPretrainFile } from '../pilot/run-pilot';
-import { canonicalJson } from './gate';
+import { tokenize } from '../data/tokenizer';
+import type { JobRequest } from './messages';
+import { type JobHandlers, type RunningJob, startJob as realStartJob } from './worker-host';
+import { defaultRunConfig } from '../domain/default-config';
+import { pretrainCacheFile, shippedPretrainFile } from './pretrain-cache';
+import { canonicalJson } from '../domain/canonical-json';
 
 /**
  * Duration estimate for a run, before it runs. What it rests on:

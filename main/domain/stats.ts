@@ -1,4 +1,9 @@
-import type { Stat } from './types';
+/** Mean and sample standard deviation (n − 1) of one metric over runs; sd is null for a single run. */
+export interface Stat {
+  mean: number;
+  sd: number | null;
+  n: number;
+}
 
 /** Mean and sample standard deviation (n − 1); sd is null below two values. NaN (a diverged run) propagates. */
 export function stat(values: readonly number[]): Stat | null {

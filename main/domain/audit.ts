@@ -1,7 +1,8 @@
 import { AUDIT_KINDS, type AuditEntryView, type AuditFilter, type AuditKind } from '../../common/audit';
 import { STAGE_NAMES, type StageName } from '../../common/contract';
 import type { AuditEntry, Store } from '../store/index';
-import { fileSlug, toCsv } from './csv';
+import { toCsv } from './csv';
+import { fileSlug } from './file-names';
 
 /**
  * Reads a project's audit log for people: each entry's stage, what it is about, the value before and

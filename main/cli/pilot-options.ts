@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import { MESSAGE_LANGS, type MessageLang } from '../../common/messages';
-import { attachNegativeValues } from '../cli/option-table';
+import { attachNegativeValues } from './option-table';
 import { BACKEND_REQUESTS, type BackendRequest, type RunConfig, RunConfigSchema } from '../../common/run-config';
 import { ATTACK_KINDS } from '../../common/run-config';
 import { attackKindsFor } from '../data/attacks';
 import { DEFENSE_KINDS, type DefenseKind } from '../defenses/evaluate';
-import { PILOT_BUDGET_MINUTES, PILOT_STEP_BUDGET, pilotPresetConfig, presetConfig } from '../../common/presets';
+import { PILOT_BUDGET_MINUTES, PILOT_STEP_BUDGET } from '../../common/presets';
+import { defaultRunConfig, pilotDefaultConfig } from '../domain/default-config';
 
 /**
  * The Pilot's command line: every option, its default and its accepted range in one table, so that
@@ -32,16 +33,6 @@ export interface PilotOptions {
   dataDir: string | null;
   /** The project they go to (null: a new one); only with dataDir. */
   projectId: number | null;
-}
-
-/** The embedded default: chosen by the experiment recorded in the README (common/presets.ts). */
-export function defaultRunConfig(quick: boolean): RunConfig {
-  return presetConfig(quick ? 'quick' : 'standard', 'dece');
-}
-
-/** What `npm run pilot` starts from: the preset with the stopping rule (the epoch count is then only a bound). */
-export function pilotDefaultConfig(quick: boolean): RunConfig {
-  return pilotPresetConfig(quick ? 'quick' : 'standard', 'dece');
 }
 
 const sizeOf = (quick: boolean) => (quick ? 'quick' : 'standard');

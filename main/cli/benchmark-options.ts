@@ -9,7 +9,7 @@ import {
 } from '../../common/contract-benchmark';
 import { SIZE_PRESETS } from '../../common/presets';
 import { ATTACK_KINDS } from '../../common/run-config';
-import { parseOptionTable } from '../cli/option-table';
+import { parseOptionTable } from './option-table';
 
 /** The command line of `npm run benchmark`: every option with its default, parsed into a validated spec. */
 

@@ -1,3 +1,5 @@
+// Runs on the main thread: starts each job in the training worker (training-worker.ts, the worker-thread entry
+// point), or in a child process where native TensorFlow cannot share threads, and relays its messages.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';

@@ -1,6 +1,7 @@
 import type { GateEvaluation, GateThresholds, RunStatus, StageName } from '../../common/contract';
 import { message, renderMessage, type Message, type MessageId, type MessageParam } from '../../common/messages';
 import type { EpochMetrics, LossKind, RunConfig } from '../../common/run-config';
+import { canonicalJson } from './canonical-json';
 
 /**
  * A stage's gate, as a pure function of the stage's runs (so it can be tested and shown without a store).
@@ -47,18 +48,6 @@ export interface ProductionGateInput {
 export interface GatePair {
   ce: GateRun & { final: EpochMetrics };
   dece: GateRun & { final: EpochMetrics };
-}
-
-/** Key order does not matter for "the same data config". */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 function pairKey(run: GateRun): string {
