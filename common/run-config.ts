@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AblConfigSchema } from './abl';
 
 /**
  * The configuration of one training run, shared by the engine, the CLI, the job service and the UI.
@@ -86,6 +87,8 @@ export const TrainingConfigSchema = z.object({
   warmupFraction: z.number().min(0).max(1),
   /** Global gradient-norm clip. */
   clipNorm: z.number().gt(0),
+  /** Anti-backdoor learning around a cross-entropy run (common/abl.ts); absent: plain training. */
+  abl: AblConfigSchema.optional(),
 });
 export type TrainingConfig = z.infer<typeof TrainingConfigSchema>;
 
