@@ -6,7 +6,7 @@ import { message } from '../../common/messages';
 import type { AppEvent } from '../../common/contract';
 import { EpochMetricsSchema, RunConfigSchema, type EpochMetrics, type RunConfig } from '../../common/run-config';
 import type { SerializedError, StepEvent, TrainingEvent } from '../../common/training-events';
-import type { DefenseKind, DefenseOutcome } from '../defenses/evaluate';
+import type { DefenseJobKind, DefenseOutcome } from '../defenses/evaluate';
 import { softwareVersions } from '../engine/software-versions';
 import type { TrainRunResult } from '../engine/train';
 import { configForLoss, pretrainCacheFile, pretrainKey, shippedPretrainFile } from '../pilot/run-pilot';
@@ -37,7 +37,7 @@ export interface DefenseJob {
   /** Names the job: asking again with a key that is queued or running returns the same promise. */
   key: string;
   config: RunConfig;
-  defense: DefenseKind;
+  defense: DefenseJobKind;
   /** The cross-entropy model the defense is applied to (a run's final checkpoint). */
   poisonedModelFile: string;
   /** Where that model started (pre-trained weights), for a defense that retrains. */
