@@ -12,7 +12,7 @@ import { pretrainCacheFile, pretrainKey } from '../pilot/run-pilot';
 import type { Estimate, Estimator } from '../services/estimate';
 import { canonicalJson } from '../services/gate';
 import type { BenchmarkCellRecord, BenchmarkRecord, Store } from '../store/index';
-import { dataGroupKey, expandMatrix, interleaveByData, isDefenseArm, type DefenseCell, type MatrixCell, type MatrixExpansion, type TrainingCell } from './matrix';
+import { dataGroupKey, expandMatrix, interleaveByData, isDefenseArm, type DefenseArm, type DefenseCell, type MatrixCell, type MatrixExpansion, type TrainingCell } from './matrix';
 import { datasetResolver } from './sources';
 
 /**
@@ -54,6 +54,20 @@ function reusableRuns(store: Store, projectId: number): Map<string, number> {
 /** The newest epoch checkpoint the engine left in a run's folder (it prunes the older ones). */
 export function finalCheckpoint(dataDir: string, runId: number): string | null {
   return latestCheckpoint(join(dataDir, 'runs', String(runId)))?.path ?? null;
+}
+
+/** Estimated seconds of a defense job on a CE run of `ceSeconds` over `epochs` epochs. */
+function defenseSeconds(arm: DefenseArm, ceSeconds: number, epochs: number): number {
+  // ONION decodes the evaluation prompts about once (≈ half an epoch); early stopping only reads the CE run's
+  // recorded epochs; the others train once more on (nearly) the same rows.
+  if (arm === 'onion') return ceSeconds / (2 * epochs);
+  if (arm === 'ce-early-stop') return 0;
+  return ceSeconds;
+}
+
+/** The CE run's config as a defense job gets it: DeCE after KillBadCode trains with the matrix's DeCE parameters. */
+function defenseConfig(arm: DefenseArm, ceConfig: RunConfig, spec: BenchmarkSpec): RunConfig {
+  return arm === 'dece+killbadcode' ? { ...ceConfig, loss: { ...ceConfig.loss, kind: 'dece', ...spec.dece } } : ceConfig;
 }
 
 /** A run's estimate without the pre-training its group shares. */
@@ -121,8 +135,7 @@ export class BenchmarkRunner {
       if (!base) continue;
       // A reused CE run costs nothing, but the defense still runs on its model.
       const ceSeconds = runSeconds.get(base.key) ?? ownSeconds(await estimator.estimate(base.config));
-      // Spectral signatures retrain the model; ONION decodes the evaluation prompts about once (≈ half an epoch).
-      const seconds = cell.arm === 'spectral' ? ceSeconds : ceSeconds / (2 * base.config.training.epochs);
+      const seconds = defenseSeconds(cell.arm, ceSeconds, base.config.training.epochs);
       work += seconds;
       longestChain = Math.max(longestChain, ceSeconds + seconds);
     }
@@ -378,6 +391,8 @@ export class BenchmarkRunner {
     if (!config.success) return update('failed', { error: `CE run #${ceRunId} has no valid config`, runId: ceRunId });
     if (model === null) return update('failed', { error: `the model of CE run #${ceRunId} is missing from ${join(this.options.dataDir, 'runs', String(ceRunId))}`, runId: ceRunId });
     const weights = pretrainCacheFile(join(this.options.dataDir, 'cache'), config.data);
+    const arm = cell.arm;
+    if (!isDefenseArm(arm)) return update('failed', { error: `'${arm}' is not a defense`, runId: ceRunId });
     this.store.benchmarks.updateCell(cell.id, { status: 'queued', runId: ceRunId, reused: false });
     this.defensesInFlight.add(cell.id);
     const settle = (apply: () => void) => {
@@ -393,8 +408,8 @@ export class BenchmarkRunner {
     this.jobs
       .runDefense({
         key: defenseJobKey(cell.id),
-        config: config.data,
-        defense: cell.arm === 'spectral' ? 'spectral' : 'onion',
+        config: defenseConfig(arm, config.data, this.specOf(benchmark)),
+        defense: arm,
         poisonedModelFile: model,
         ...(existsSync(weights) ? { initialWeightsFile: weights } : {}),
         onStart: () => {
