@@ -129,6 +129,8 @@ export const ScenarioRowSchema = z.object({
   asr: SpreadSchema.nullable(),
   /** arm − CE on poisoned data, seed-paired; null for CE itself and the clean reference. */
   diffToCe: z.object({ bleu: DiffSchema.nullable(), asr: DiffSchema.nullable() }).nullable(),
+  /** Mean wall-clock seconds the arm adds to a CE run (defenses, filters, ABL); null or absent: none or not known. */
+  extraSeconds: z.number().nullable().optional(),
 });
 export type ScenarioRow = z.infer<typeof ScenarioRowSchema>;
 

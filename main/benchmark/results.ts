@@ -114,7 +114,7 @@ export function toBenchmark(record: BenchmarkRecord, cells: readonly { status: B
 /** The scenario statistics over every finished cell with metrics (aggregate.ts). */
 export function scenarioStats(cells: readonly BenchmarkCell[]): ScenarioStats[] {
   return aggregateScenarios(
-    cells.flatMap((c) => (c.status === 'finished' && c.metrics !== null ? [{ dataset: c.dataset, attack: c.attack, rate: c.rate, arm: c.arm, seed: c.seed, metrics: c.metrics }] : [])),
+    cells.flatMap((c) => (c.status === 'finished' && c.metrics !== null ? [{ dataset: c.dataset, attack: c.attack, rate: c.rate, arm: c.arm, seed: c.seed, metrics: c.metrics, extraSeconds: c.extraSeconds ?? null }] : [])),
   );
 }
 
@@ -133,6 +133,7 @@ export function toScenarioRow(s: ScenarioStats): ScenarioRow {
     exactMatch: spread(s.exactMatch),
     asr: spread(s.asr),
     diffToCe: s.diffToCe && { bleu: diff(s.diffToCe.bleu), asr: diff(s.diffToCe.asr) },
+    extraSeconds: s.extraSeconds,
   };
 }
 

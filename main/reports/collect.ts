@@ -11,6 +11,7 @@ import { STAGES, type EpochRecord, type Run, type Stage, type StageName, type St
 import { createFmt, decisionLabel, lossLabel, messages, runStatusLabel, stageLabel, stageStatusLabel, type Fmt } from './i18n';
 import { reproduceCommand } from './reproduce';
 import { KNOWN_ATTACKS, sentences, valueList, type Sentences } from './sentences';
+import { benchmarkDefenseCosts } from './benchmark-defenses';
 import { distinct, stat, statOf } from './stats';
 import type {
   CaveatsSection,
@@ -201,7 +202,8 @@ export function collectReport(store: Store, projectId: number, options: CollectO
   const items: Item[] = runs.map((run) => {
     const parsed = RunConfigSchema.safeParse(run.config);
     const config = parsed.success ? parsed.data : null;
-    const loss = isLossKind(run.lossKind) ? run.lossKind : (config?.loss.kind ?? run.lossKind);
+    // An anti-backdoor-learning run trains with CE but is not CE: it is its own row, never CE's reference.
+    const loss = config?.training.abl ? 'abl' : isLossKind(run.lossKind) ? run.lossKind : (config?.loss.kind ?? run.lossKind);
     const epochs = store.metrics.epochs(run.id);
     const final = epochs.at(-1) ?? null;
     const scenario = config ? scenarioOf(s, fmt, config) : null;
@@ -376,12 +378,13 @@ export function collectReport(store: Store, projectId: number, options: CollectO
       if (match) defenseGroups.set(match[1] ?? tag, [...(defenseGroups.get(match[1] ?? tag) ?? []), i]);
     }
   }
-  const defenses: DefenseCost[] = [...defenseGroups.entries()].map(([label, list]) => {
+  const taggedDefenses: DefenseCost[] = [...defenseGroups.entries()].map(([label, list]) => {
     const seconds = statOf(list.map(runSeconds));
     const ceBase = counted.filter((i) => i.loss === 'ce' && i.scenarioKey === list[0]?.scenarioKey && !i.run.tags.some((t) => DEFENSE_TAG.test(t)));
     const ceMean = ceBase.length > 0 ? sum(ceBase.map(runSeconds)) / ceBase.length : null;
     return { label, runs: list.length, secondsPerRun: seconds, extraOverCe: ceMean ? seconds.mean / ceMean - 1 : null };
   });
+  const defenses = [...taggedDefenses, ...benchmarkDefenseCosts(store, projectId)];
   const costSummary =
     ceCost && deceCost
       ? s.cost(fmt.seconds(deceCost.secondsPerEpoch.mean), fmt.seconds(ceCost.secondsPerEpoch.mean), fmt.ratio(deceOverCe))

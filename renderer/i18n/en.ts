@@ -533,6 +533,7 @@ export const en = {
         asr: 'ASR (%)',
         diffBleu: 'Δ BLEU vs CE',
         diffAsr: 'Δ ASR vs CE',
+        extraSeconds: 'Extra time vs CE',
       },
       ciTitle: '95% interval over {{n}} seeds',
       diffVerdict: {

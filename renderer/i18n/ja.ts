@@ -531,6 +531,7 @@ export const ja: Messages = {
         asr: '攻撃成功率（%）',
         diffBleu: 'CE との BLEU 差',
         diffAsr: 'CE との ASR 差',
+        extraSeconds: 'CE に対する追加時間',
       },
       ciTitle: '{{n}} シードでの 95% 区間',
       diffVerdict: {

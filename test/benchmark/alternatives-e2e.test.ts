@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BenchmarkDetailSchema, type BenchmarkArm } from '../../common/contract-benchmark';
+import { collectReport, renderMarkdown } from '../../main/reports/index';
 import { openTestStore, tempDir } from '../jobs/helpers';
 import { benchmarkProject, benchmarkServices, benchmarkSpec, settled } from './helpers';
 
@@ -41,6 +42,14 @@ describe('the alternatives to DeCE in a benchmark matrix', () => {
       expect(defenses.map((r) => r.defense).sort()).toEqual(['ce-early-stop', 'dece+killbadcode', 'killbadcode']);
       expect(defenses.find((r) => r.defense === 'dece+killbadcode')?.config.loss).toMatchObject({ kind: 'dece', ...spec.dece });
       expect(detail.scenarios.map((s) => s.arm)).toEqual(['ce', 'dece', ...ALTERNATIVES]);
+      for (const s of detail.scenarios) expect(s.extraSeconds === null, s.arm).toBe(!ALTERNATIVES.includes(s.arm as BenchmarkArm));
+
+      // The report names each of them: ABL as a row of its own (not CE's), all four in the cost section.
+      const report = collectReport(store, projectId, { lang: 'en', timeZone: 'UTC' });
+      expect(report.results.scenarios[0]?.rows.map((r) => r.loss).sort()).toEqual(['abl', 'ce', 'dece']);
+      expect(report.cost.defenses.map((d) => d.label)).toEqual(['ABL (Benchmark)', 'KillBadCode + CE (Benchmark)', 'KillBadCode + DeCE (Benchmark)', 'CE, early stop (Benchmark)']);
+      for (const d of report.cost.defenses) expect(Number.isFinite(d.extraOverCe)).toBe(true);
+      expect(renderMarkdown(report)).toContain('KillBadCode + DeCE (Benchmark)');
     },
     25 * MINUTES,
   );
