@@ -130,6 +130,7 @@ describe('anti-backdoor learning: real training steps', () => {
     expect(result.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
     const isolated = Math.round(0.1 * data.train.length);
     expect(phases).toHaveLength(1);
+    console.log(`ABL on the tiny corpus, 20% poisoned: ${phases[0] ?? ''}`);
     expect(phases[0]).toMatch(new RegExp(`isolated the ${isolated} lowest-loss of ${data.train.length} training rows \\(\\d+ of them poisoned\\)`));
     // Epoch 2 trains on the rows that were not isolated, epoch 3 only on the isolated ones.
     expect([...stepsPerEpoch.values()]).toEqual([data.train.length, data.train.length - isolated, isolated].map((n) => Math.ceil(n / config.training.batchSize)));
