@@ -13,6 +13,7 @@ import { reproduceCommand } from './reproduce';
 import { KNOWN_ATTACKS, sentences, valueList, type Sentences } from './sentences';
 import { benchmarkDefenseCosts } from './benchmark-defenses';
 import { distinct, stat, statOf } from './stats';
+import { whyDeceNote } from './why-dece';
 import type {
   CaveatsSection,
   ChecklistView,
@@ -398,7 +399,7 @@ export function collectReport(store: Store, projectId: number, options: CollectO
     deceOverCe,
     summary: costSummary,
     defenses,
-    defensesNote: defenses.length > 0 ? s.defensesSome : s.defensesNone,
+    defensesNote: [defenses.length > 0 ? s.defensesSome : s.defensesNone, whyDeceNote(store, projectId, lang, fmt)].filter((x) => x !== null).join(' '),
     note: costRows.length === 0 ? s.costNone : null,
   };
 

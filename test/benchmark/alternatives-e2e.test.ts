@@ -50,6 +50,14 @@ describe('the alternatives to DeCE in a benchmark matrix', () => {
       expect(report.cost.defenses.map((d) => d.label)).toEqual(['ABL (Benchmark)', 'KillBadCode + CE (Benchmark)', 'KillBadCode + DeCE (Benchmark)', 'CE, early stop (Benchmark)']);
       for (const d of report.cost.defenses) expect(Number.isFinite(d.extraOverCe)).toBe(true);
       expect(renderMarkdown(report)).toContain('KillBadCode + DeCE (Benchmark)');
+      // "Why DeCE": each alternative against DeCE, judged from the measured numbers (ASR ≤ DeCE's + 2, BLEU-4 ≥ DeCE's − 1).
+      const dece = byArm.get('dece')?.metrics;
+      const labels: Record<string, string> = { abl: 'ABL', killbadcode: 'KillBadCode + CE', 'dece+killbadcode': 'KillBadCode + DeCE', 'ce-early-stop': 'CE, early stop' };
+      for (const arm of ALTERNATIVES) {
+        const m = byArm.get(arm)?.metrics;
+        const matched = m && dece ? m.asr <= dece.asr + 2 && m.bleu >= dece.bleu - 1 : false;
+        expect(report.cost.defensesNote).toContain(`${labels[arm] ?? arm} ${matched ? 'matched or beat' : 'did not match'} DeCE on badpre 5% (ASR`);
+      }
     },
     25 * MINUTES,
   );
