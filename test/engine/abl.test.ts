@@ -110,6 +110,29 @@ describe('anti-backdoor learning: real training steps', () => {
     highProbe.dispose();
   });
 
+  it('resumes after the isolation epoch with the same isolated rows, to the result of an uninterrupted run', async () => {
+    const base = tinyRunConfig({ epochs: 3, seed: 6 });
+    const config = withAbl(base, { isolationShare: 0.1, gamma: 0.1, isolationEpochs: 1, unlearningEpochs: 1 });
+    const { data } = prepareData(config, builtinSplits(config));
+    const straight = await trainRun({ config, data });
+    const checkpointDir = join(dir, 'abl-resume');
+    let seen = 0;
+    await expect(
+      trainRun({
+        config,
+        data,
+        checkpointDir,
+        onEvent: (e) => {
+          if (e.type === 'epoch') seen = e.metrics.epoch;
+        },
+        shouldStop: () => seen >= 1,
+      }),
+    ).rejects.toThrow(/cancelled/);
+    const resumed = await trainRun({ config, data, checkpointDir, resume: true });
+    const strip = (e: { seconds: number }) => ({ ...e, seconds: 0 });
+    expect(resumed.epochs.map(strip)).toEqual(straight.epochs.map(strip));
+  });
+
   it('runs isolation, training on the rest and unlearning on a tiny poisoned built-in corpus', async () => {
     // Not asserted: that the isolated rows are mostly poisoned. At this size they are not — a poisoned row's payload
     // tokens keep its mean loss above the clean rows' in the first epochs, so the lowest-loss rows are clean ones
