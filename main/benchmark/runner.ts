@@ -70,6 +70,12 @@ function defenseConfig(arm: DefenseArm, ceConfig: RunConfig, spec: BenchmarkSpec
   return arm === 'dece+killbadcode' ? { ...ceConfig, loss: { ...ceConfig.loss, kind: 'dece', ...spec.dece } } : ceConfig;
 }
 
+/** Whether a defense result on the same CE run stands for this matrix's: DeCE after KillBadCode also needs the same DeCE parameters. */
+function sameDefenseSettings(arm: string, result: Readonly<Record<string, unknown>>, spec: BenchmarkSpec): boolean {
+  if (arm !== 'dece+killbadcode') return true;
+  return canonicalJson(result['deceParameters'] ?? null) === canonicalJson(spec.dece);
+}
+
 /** A run's estimate without the pre-training its group shares. */
 const ownSeconds = (estimate: Estimate): number => estimate.seconds - (estimate.pretrainSeconds ?? 0);
 
@@ -381,7 +387,7 @@ export class BenchmarkRunner {
     if (base.status !== 'finished' || base.runId === null) return cell.status === 'pending' ? false : update('pending');
     const ceRunId = base.runId;
     const earlier = this.store.benchmarks.findDefenseResult(ceRunId, cell.arm);
-    if (earlier && earlier.id !== cell.id && earlier.result) {
+    if (earlier && earlier.id !== cell.id && earlier.result && sameDefenseSettings(cell.arm, earlier.result, this.specOf(benchmark))) {
       this.store.benchmarks.updateCell(cell.id, { status: 'finished', runId: ceRunId, reused: true, result: earlier.result });
       return true;
     }

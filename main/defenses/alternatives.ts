@@ -82,6 +82,8 @@ async function killBadCodeThenTrain(input: DefenseInput, defense: 'killbadcode' 
       `flagged ${flagged}; dropped ${filter.dropped} of ${data.train.length} training rows (${filter.poisonedDropped} of ${filter.poisonedTotal} poisoned: ` +
       `precision ${pct(filter.precision)}, recall ${pct(filter.recall)}), filter ${filter.seconds.toFixed(1)} s, then ${loss.kind === 'ce' ? 'CE' : 'DeCE'} in ${((performance.now() - started) / 1000).toFixed(0)} s`,
     filter: { triggers: filter.triggers, dropped: filter.dropped, poisonedDropped: filter.poisonedDropped, poisonedTotal: filter.poisonedTotal, precision: filter.precision, recall: filter.recall },
+    // What a later matrix compares before reusing this result for its own DeCE settings.
+    ...(loss.kind === 'dece' ? { deceParameters: { labelSmoothing: loss.labelSmoothing, alphaBase: loss.alphaBase } } : {}),
   };
 }
 

@@ -30,6 +30,8 @@ export interface DefenseOutcome {
   detail: string;
   /** A data filter's effect on the rows known to be poisoned (KillBadCode). */
   filter?: { triggers: string[]; dropped: number; poisonedDropped: number; poisonedTotal: number; precision: number | null; recall: number | null };
+  /** The DeCE parameters a defense that trains with DeCE used. */
+  deceParameters?: { labelSmoothing: number; alphaBase: number };
 }
 
 export interface DefenseInput {

@@ -58,6 +58,15 @@ describe('the alternatives to DeCE in a benchmark matrix', () => {
         const matched = m && dece ? m.asr <= dece.asr + 2 && m.bleu >= dece.bleu - 1 : false;
         expect(report.cost.defensesNote).toContain(`${labels[arm] ?? arm} ${matched ? 'matched or beat' : 'did not match'} DeCE on badpre 5% (ASR`);
       }
+
+      // A later matrix reuses the CE run and the filter results, but DeCE after KillBadCode only with the same DeCE parameters.
+      const rerun = async (dece: typeof spec.dece) => {
+        const again = await call('benchmarks.start', { projectId, spec: { ...spec, name: 'again', arms: ['ce', 'killbadcode', 'dece+killbadcode'], dece }, actor: 'ana' });
+        const cells = BenchmarkDetailSchema.parse(await settled(call, again.id, 10 * MINUTES)).cells;
+        return Object.fromEntries(cells.map((c) => [c.arm, c.status === 'finished' && c.reused]));
+      };
+      expect(await rerun(spec.dece)).toEqual({ ce: true, killbadcode: true, 'dece+killbadcode': true });
+      expect(await rerun({ labelSmoothing: 0.1, alphaBase: 0.8 })).toEqual({ ce: true, killbadcode: true, 'dece+killbadcode': false });
     },
     25 * MINUTES,
   );
