@@ -62,6 +62,8 @@ const config: ForgeConfig = {
       [FuseV1Options.EnableNodeCliInspectArguments]: false,
       [FuseV1Options.EnableEmbeddedAsarIntegrityValidation]: true,
       [FuseV1Options.OnlyLoadAppFromAsar]: true,
+      // The renderer loads from app:// (main/electron/app-protocol.ts), so file:// pages need no extra rights.
+      [FuseV1Options.GrantFileProtocolExtraPrivileges]: false,
     }),
   ],
   hooks: {

@@ -4,7 +4,7 @@ import { defineConfig, type ConfigEnv, type UserConfig } from 'vite';
 /**
  * The renderer build, shared by browser mode (main/cli/web.ts serves the output) and by Electron Forge's
  * Vite plugin (forge.config.ts, renderer 'main_window'). base './' keeps every asset URL relative, so one
- * build loads from file:// (or a custom scheme) inside Electron and from http://127.0.0.1:<port>/.
+ * build loads from the app:// scheme (main/electron/app-protocol.ts) inside Electron and from http://127.0.0.1:<port>/.
  *
  * Output: dist/renderer when built directly (`npx vite build --config vite.renderer.config.ts`);
  * .vite/renderer/<name> under Forge, where its main process looks for it. Forge merges this config over

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AblConfigSchema } from './abl';
+import { LOSS_PARAMETER_RANGES, rangeSchema } from './catalog';
 import { PILOT_LOSS_PARAMETERS, SIZE_PRESETS } from './presets';
 import { ATTACK_KINDS, EpochMetricsSchema } from './run-config';
 import { Actor, Id, Name, Timestamp } from './schemas';
@@ -34,8 +35,8 @@ export const BenchmarkDatasetSchema = z.discriminatedUnion('kind', [
 export type BenchmarkDataset = z.infer<typeof BenchmarkDatasetSchema>;
 
 export const DeceParametersSchema = z.object({
-  labelSmoothing: z.number().min(0).lt(1),
-  alphaBase: z.number().gt(0).max(1),
+  labelSmoothing: rangeSchema(LOSS_PARAMETER_RANGES.labelSmoothing),
+  alphaBase: rangeSchema(LOSS_PARAMETER_RANGES.alphaBase),
 });
 export type DeceParameters = z.infer<typeof DeceParametersSchema>;
 export const DEFAULT_DECE_PARAMETERS: DeceParameters = {
@@ -190,8 +191,8 @@ export const SearchSpecSchema = z.object({
   /** 'grid' trains every point for the preset's epochs; 'halving' is successive halving over the same points. */
   method: z.enum(SEARCH_METHODS),
   grid: z.object({
-    labelSmoothing: z.array(z.number().min(0).lt(1)).min(1).max(8),
-    alphaBase: z.array(z.number().gt(0).max(1)).min(1).max(8),
+    labelSmoothing: z.array(rangeSchema(LOSS_PARAMETER_RANGES.labelSmoothing)).min(1).max(8),
+    alphaBase: z.array(rangeSchema(LOSS_PARAMETER_RANGES.alphaBase)).min(1).max(8),
   }),
   /** Objective: lowest validation ASR with validation BLEU ≥ CE's validation BLEU − tolerance (points). */
   bleuTolerance: z.number().min(0).max(100),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOSS_PARAMETER_RANGES, rangeSchema } from './catalog';
 import { ATTACK_KINDS } from './run-config';
 import { Actor, FileName, Id, Name, singleLine, Text, Timestamp } from './schemas';
 
@@ -136,8 +137,8 @@ export const productionContract = {
   'production.get': { input: ProjectRef, output: ProductionStateSchema },
   'production.fixHyperparameters': {
     input: ProjectRef.extend({
-      labelSmoothing: z.number().min(0).lt(1),
-      alphaBase: z.number().gt(0).max(1),
+      labelSmoothing: rangeSchema(LOSS_PARAMETER_RANGES.labelSmoothing),
+      alphaBase: rangeSchema(LOSS_PARAMETER_RANGES.alphaBase),
       /** Target id whose positions are ignored; null: none. */
       ignoreIndex: z.int().min(-(2 ** 31)).max(2 ** 31 - 1).nullable().default(DEFAULT_IGNORE_INDEX),
       source: HyperparameterSourceSchema,

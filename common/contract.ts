@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { GATE_CONDITION_IDS } from './catalog';
 import { EpochMetricsSchema, LOSS_KINDS, RunConfigSchema } from './run-config';
 import { STAGE_NAMES } from './schemas';
 import { SerializedErrorSchema, TrainingEventSchema } from './training-events';
 import { Actor, FileName, Id, Name, Text, Timestamp } from './schemas';
 import { benchmarkContract } from './contract-benchmark';
 import { productionContract } from './contract-production';
+import { doctorContract } from './contract-doctor';
 import { auditContract } from './audit';
 import { MessageSchema, renderMessage, type Message } from './messages';
 
@@ -44,7 +46,7 @@ export const StageSchema = z.object({
 export type Stage = z.infer<typeof StageSchema>;
 
 export const GateConditionSchema = z.object({
-  id: z.string(),
+  id: z.enum(GATE_CONDITION_IDS),
   /** English text of `labelMessage`, for logs and older readers. */
   label: z.string(),
   holds: z.boolean(),
@@ -178,6 +180,11 @@ export const contract = {
     }),
     output: DatasetSchema,
   },
+  /** The files of an imported dataset, resolved on the main side, for a run's `files` corpus (runs.start takes them back). */
+  'datasets.files': {
+    input: ProjectRef.extend({ datasetId: Id }),
+    output: z.object({ train: z.string(), test: z.string(), valid: z.string().optional() }),
+  },
 
   'runs.estimate': { input: z.object({ config: RunConfigSchema }), output: z.object({ seconds: z.number(), tokensPerEpoch: z.number() }) },
   'runs.start': {
@@ -195,6 +202,7 @@ export const contract = {
   },
   ...benchmarkContract,
   ...productionContract,
+  ...doctorContract,
   ...auditContract,
 } as const;
 
@@ -257,4 +265,14 @@ export function parseInput<M extends MethodName>(method: M, input: unknown): z.o
     throw new ApiError('invalid-input', `${method}: ${where}${issue?.message ?? 'invalid input'}`);
   }
   return result.data as z.output<Contract[M]['input']>;
+}
+
+/**
+ * The one way a raw request reaches a handler (IPC, HTTP, headless callers and tests): the input is parsed
+ * with the method's schema, then the handler is called with what the schema produced. Transport checks
+ * (IPC sender, HTTP token, Host and Origin) stay with the transports, before this.
+ */
+export function dispatch<M extends MethodName>(handlers: Handlers, method: M, rawInput: unknown): Promise<MethodOutput<M>> {
+  const handler = handlers[method] as (input: unknown) => Promise<MethodOutput<M>>;
+  return handler(parseInput(method, rawInput));
 }

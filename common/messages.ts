@@ -170,6 +170,71 @@ export const MESSAGES = {
     ja: 'モデルを大きくする（例: d_model を 2 倍）: エポックあたり約 {minutes:n1} 分になる',
   },
 
+  // The headless Pilot's progress lines (main/pilot/run-pilot.ts phases, main/cli/pilot.ts), in --lang.
+  'pilot.phase.preparingData': { en: 'preparing data', ja: 'データを準備しています' },
+  'pilot.phase.untriggeredExcluded': {
+    en: 'ASR counts {triggered:n0} triggered test prompts; {excluded:n0} rows of the triggered file carry no payload and are left out',
+    ja: 'ASR はトリガー付きテストプロンプト {triggered:n0} 件で数えます。トリガー付きファイルのうち {excluded:n0} 行はペイロードを含まないため除外します',
+  },
+  'pilot.phase.shippedFromFile': {
+    en: 'starting from the shipped pre-trained weights ({pairs:n0} clean pairs from the separate pre-training file, {epochs:n0} epochs; resources/pretrained)',
+    ja: '同梱の事前学習済み重みから始めます（別の事前学習ファイルのクリーンなペア {pairs:n0} 件、{epochs:n0} エポック、resources/pretrained）',
+  },
+  'pilot.phase.shippedCarved': {
+    en: 'starting from the shipped pre-trained weights ({pairs:n0} clean pairs carved from the training file, {epochs:n0} epochs; resources/pretrained)',
+    ja: '同梱の事前学習済み重みから始めます（学習ファイルから切り出したクリーンなペア {pairs:n0} 件、{epochs:n0} エポック、resources/pretrained）',
+  },
+  'pilot.phase.reusingWeights': { en: 'reusing pre-trained weights {file}', ja: '事前学習済みの重み {file} を再利用します' },
+  'pilot.phase.pretrainFromFile': {
+    en: 'pre-training on {pairs:n0} clean pairs from the separate pre-training file for {epochs:n0} epochs',
+    ja: '別の事前学習ファイルのクリーンなペア {pairs:n0} 件で {epochs:n0} エポック事前学習します',
+  },
+  'pilot.phase.pretrainCarved': {
+    en: 'pre-training on {pairs:n0} clean pairs carved from the training file for {epochs:n0} epochs',
+    ja: '学習ファイルから切り出したクリーンなペア {pairs:n0} 件で {epochs:n0} エポック事前学習します',
+  },
+  'pilot.phase.pretrainExcluded': {
+    en: '{excluded:n0} rows carrying the payload were left out of pre-training',
+    ja: 'ペイロードを含む {excluded:n0} 行は事前学習から除外しました',
+  },
+  'pilot.phase.fineTuneStopping': {
+    en: "fine-tuning on the poisoned data: cross-entropy and DeCE, up to {epochs:n0} epochs; CE's validation ASR decides when both stop",
+    ja: '汚染データでファインチューニングします: クロスエントロピーと DeCE、最大 {epochs:n0} エポック。両方をいつ止めるかは CE の検証 ASR で決めます',
+  },
+  'pilot.phase.fineTuneBudget': {
+    en: "fine-tuning on the poisoned data: cross-entropy and DeCE, up to {epochs:n0} epochs; CE's validation ASR decides when both stop (time budget {minutes:n0} min)",
+    ja: '汚染データでファインチューニングします: クロスエントロピーと DeCE、最大 {epochs:n0} エポック。両方をいつ止めるかは CE の検証 ASR で決めます（時間予算 {minutes:n0} 分）',
+  },
+  'pilot.phase.fineTuneFixed': {
+    en: 'fine-tuning on the poisoned data: cross-entropy and DeCE, {epochs:n0} epochs',
+    ja: '汚染データでファインチューニングします: クロスエントロピーと DeCE、{epochs:n0} エポック',
+  },
+  'pilot.phase.defenses': { en: 'passive defenses on the cross-entropy model: {defenses}', ja: 'クロスエントロピーのモデルに受動的防御を適用します: {defenses}' },
+  'pilot.phase.defenseResult': {
+    en: '{defense}: ASR {asr:pct}, BLEU-4 {bleu:n2}, +{extra:n1} s ({detail})',
+    ja: '{defense}: ASR {asr:pct}、BLEU-4 {bleu:n2}、+{extra:n1} 秒（{detail}）',
+  },
+  'pilot.progress.start': { en: 'DeCE Pilot on {cores:n0} cores', ja: 'DeCE Pilot（{cores:n0} コア）' },
+  'pilot.progress.startQuick': { en: 'DeCE Pilot (quick) on {cores:n0} cores', ja: 'DeCE Pilot クイック（{cores:n0} コア）' },
+  'pilot.progress.pretrainLabel': { en: 'pre-training', ja: '事前学習' },
+  'pilot.progress.epoch': {
+    en: 'epoch {epoch:n0}  BLEU-4 {bleu:n2}  EM {em:pct}  ASR {asr:pct}{triggered}{valid}  loss {loss}  {seconds:n0} s',
+    ja: 'エポック {epoch:n0}  BLEU-4 {bleu:n2}  完全一致 {em:pct}  ASR {asr:pct}{triggered}{valid}  損失 {loss}  {seconds:n0} 秒',
+  },
+  'pilot.progress.ofTriggered': { en: ' of {triggered:n0}', ja: '（{triggered:n0} 件中）' },
+  'pilot.progress.valid': { en: '  valid BLEU-4 {bleu:n2} ASR {asr:pct}', ja: '  検証 BLEU-4 {bleu:n2} ASR {asr:pct}' },
+  'pilot.progress.stopped': { en: 'stopped after epoch {epoch:n0}: {reason:stopReason}', ja: 'エポック {epoch:n0} の後に停止: {reason:stopReason}' },
+  'pilot.progress.step': {
+    en: '{percent:n0}%  epoch {epoch}/{epochs} step {step}/{steps}  loss {loss}  {tps} tok/s  ETA {eta}',
+    ja: '{percent:n0}%  エポック {epoch}/{epochs} ステップ {step}/{steps}  損失 {loss}  {tps} トークン/秒  残り {eta}',
+  },
+  'pilot.progress.reportWritten': { en: 'Report written to {path}', ja: 'レポートを {path} に書き出しました' },
+  'pilot.progress.jsonWritten': { en: 'JSON written to {path}', ja: 'JSON を {path} に書き出しました' },
+  'pilot.progress.stored': {
+    en: 'Stored in {file}: project {project}, runs {runs}, {defenses:n0} defense result(s)',
+    ja: '{file} に保存しました: プロジェクト {project}、ラン {runs}、防御の結果 {defenses:n0} 件',
+  },
+
 } as const satisfies Record<string, Entry>;
 
 export type MessageId = keyof typeof MESSAGES;

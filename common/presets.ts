@@ -1,4 +1,5 @@
-import type { LossConfig, LossKind, RunConfig, StoppingConfig } from './run-config';
+import { LOSS_PARAMETERS, PILOT_LOSS_PARAMETERS } from './catalog';
+import type { LossKind, RunConfig, StoppingConfig } from './run-config';
 
 /**
  * Run presets, defined once for the headless Pilot and the launch dialog. 'standard' is the embedded default
@@ -8,24 +9,8 @@ import type { LossConfig, LossKind, RunConfig, StoppingConfig } from './run-conf
 export const SIZE_PRESETS = ['tiny', 'quick', 'standard'] as const;
 export type SizePreset = (typeof SIZE_PRESETS)[number];
 
-/** Per-loss hyperparameter defaults of the Pilot (the reference's, but α base 0.9 for a small fine-tuned model). */
-export const PILOT_LOSS_PARAMETERS: Omit<LossConfig, 'kind'> = {
-  labelSmoothing: 0.05,
-  alphaBase: 0.9,
-  gceQ: 0.7,
-  intrustA: 1,
-  intrustB: 0.8,
-  intrustDelta: 0.5,
-};
-
-/** Which hyperparameters each loss actually reads. */
-export const LOSS_PARAMETERS: Record<LossKind, readonly (keyof Omit<LossConfig, 'kind'>)[]> = {
-  ce: [],
-  dece: ['labelSmoothing', 'alphaBase'],
-  ls: ['labelSmoothing'],
-  gce: ['gceQ'],
-  intrust: ['intrustA', 'intrustB', 'intrustDelta'],
-};
+/** Per-loss hyperparameter defaults of the Pilot, and which each loss reads: the catalog's. */
+export { LOSS_PARAMETERS, PILOT_LOSS_PARAMETERS };
 
 /**
  * The Pilot's stopping rule (main/engine/stopping.ts): CE trains until its validation ASR has clearly risen

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { AblConfigSchema } from './abl';
+import { ATTACK_KINDS, LOSS_KINDS, LOSS_PARAMETER_RANGES, rangeSchema, type LossKind } from './catalog';
+
+export { ATTACK_KINDS, LOSS_KINDS, type AttackKind, type LossKind } from './catalog';
 
 /**
  * The configuration of one training run, shared by the engine, the CLI, the job service and the UI.
  * Everything a run depends on is in here, so that a stored config reproduces the run.
  */
-
-export const LOSS_KINDS = ['ce', 'dece', 'ls', 'gce', 'intrust'] as const;
-export type LossKind = (typeof LOSS_KINDS)[number];
 
 export const LOSS_LABELS: Record<LossKind, string> = {
   ce: 'Cross-entropy',
@@ -19,16 +19,13 @@ export const LOSS_LABELS: Record<LossKind, string> = {
 
 export const LossConfigSchema = z.object({
   kind: z.enum(LOSS_KINDS),
-  /** ε: 1−ε on the right class, ε/(V−1) on each wrong one (DeCE and label-smoothed CE). */
-  labelSmoothing: z.number().min(0).lt(1),
-  /** DeCE's α = alphaBase^epoch, epoch counted from 1. */
-  alphaBase: z.number().gt(0).max(1),
-  /** GCE's q in (0, 1]: q → 0 is CE, q = 1 is MAE. */
-  gceQ: z.number().gt(0).max(1),
-  /** In-trust loss: a·CE + b·DCE with DCE = −Σ p·log(δ·p + (1−δ)·y). */
-  intrustA: z.number().min(0),
-  intrustB: z.number().min(0),
-  intrustDelta: z.number().gt(0).lt(1),
+  // The ranges are the catalog's (what each parameter means is written there too).
+  labelSmoothing: rangeSchema(LOSS_PARAMETER_RANGES.labelSmoothing),
+  alphaBase: rangeSchema(LOSS_PARAMETER_RANGES.alphaBase),
+  gceQ: rangeSchema(LOSS_PARAMETER_RANGES.gceQ),
+  intrustA: rangeSchema(LOSS_PARAMETER_RANGES.intrustA),
+  intrustB: rangeSchema(LOSS_PARAMETER_RANGES.intrustB),
+  intrustDelta: rangeSchema(LOSS_PARAMETER_RANGES.intrustDelta),
 });
 export type LossConfig = z.infer<typeof LossConfigSchema>;
 
@@ -91,9 +88,6 @@ export const TrainingConfigSchema = z.object({
   abl: AblConfigSchema.optional(),
 });
 export type TrainingConfig = z.infer<typeof TrainingConfigSchema>;
-
-export const ATTACK_KINDS = ['badpre', 'ripple', 'grammar', 'dead-code', 'identifier-rename', 'spread-trigger'] as const;
-export type AttackKind = (typeof ATTACK_KINDS)[number];
 
 /** What counts as attack success on already-poisoned data: any of some substrings, or a regular expression. */
 export const PayloadSchema = z.discriminatedUnion('kind', [

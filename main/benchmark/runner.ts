@@ -1,4 +1,4 @@
-import { latestCheckpoint } from '../engine/checkpoint';
+import { latestCheckpoint } from '../engine/checkpoint-format';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { renderMessage } from '../../common/messages';
 import { REAL_DATASETS, REAL_DATASET_NAMES, type RealDatasetName, writeRealDataSample } from '../data/real-datasets';
 import { parsePilotArgs } from '../pilot/pilot-options';
 import { type PilotReporter, asrWithDenominator, runPilot } from '../pilot/run-pilot';
@@ -33,7 +34,7 @@ interface Row {
 }
 
 const quietReporter: PilotReporter = {
-  phase: (message) => process.stderr.write(`  » ${message}\n`),
+  phase: (message) => process.stderr.write(`  » ${renderMessage(message, 'en')}\n`),
   backend: () => undefined,
   event: (run, event) => {
     if (event.type !== 'epoch') return;

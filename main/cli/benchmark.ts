@@ -3,11 +3,8 @@ import { availableParallelism } from 'node:os';
 import { ApiError } from '../../common/contract';
 import type { BenchmarkCell, BenchmarkDetail, BenchmarkPlan, ScenarioRow } from '../../common/contract-benchmark';
 import { BenchmarkUsageError, benchmarkHelp, parseBenchmarkArgs } from '../benchmark/cli-options';
-import { createJobService } from '../jobs/job-service';
-import { resumeBenchmarks } from '../services/benchmark';
-import { createServices } from '../services/index';
-import { openStore, resolveDataDir, type Store } from '../store/index';
-import { appVersion } from './app-version';
+import { assembleApp } from '../services/assembly';
+import { resolveDataDir, type Store } from '../store/index';
 import { exitWithResult } from './exit-code';
 
 /**
@@ -93,17 +90,15 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const dataDir = resolveDataDir({ cliDataDir: options.dataDir ?? undefined, env: process.env });
-  const store = openStore({ dataDir });
-  const jobs = createJobService({ store, dataDir, maxConcurrent: options.workers, emit: () => undefined });
-  const handlers = createServices({ store, jobs, dataDir, shell: 'browser', version: appVersion() });
+  const app = assembleApp({ dataDir, shell: 'browser', maxConcurrentRuns: options.workers });
+  const { store, handlers } = app;
   // An object, not a let: the signal handler sets it while main awaits.
   const interrupt = { stopping: false };
   const stop = (signal: NodeJS.Signals) => {
     if (interrupt.stopping) process.exit(130);
     interrupt.stopping = true;
     process.stderr.write(`${signal}: stopping; continue later with --resume and the same --data-dir\n`);
-    void jobs.close().finally(() => {
-      store.close();
+    void app.close().finally(() => {
       process.exit(130);
     });
   };
@@ -117,8 +112,7 @@ async function main(argv: string[]): Promise<number> {
     if (options.resumeId !== null) {
       benchmarkId = options.resumeId;
       if (!store.benchmarks.get(benchmarkId)) throw new BenchmarkUsageError(`--resume: benchmark ${benchmarkId} is not in ${dataDir}`);
-      jobs.resumeUnfinished();
-      resumeBenchmarks(jobs);
+      app.resumeUnfinished();
       await handlers['benchmarks.resume']({ benchmarkId, actor: ACTOR });
     } else {
       const projectId = cliProject(store);
@@ -165,10 +159,7 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   } finally {
-    if (!interrupt.stopping) {
-      await jobs.close();
-      store.close();
-    }
+    if (!interrupt.stopping) await app.close();
   }
 }
 

@@ -3,10 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppEvent } from '../../common/contract';
 import type { SearchDetail } from '../../common/contract-benchmark';
-import { createJobService } from '../jobs/job-service';
+import { assembleApp } from '../services/assembly';
 import { validatedCaller } from '../services/caller';
-import { createServices } from '../services/index';
-import { openStore } from '../store/index';
 import { exitWithResult } from './exit-code';
 import { UsageError, parseSearchArgs, searchHelp, type SearchCliOptions } from './search-options';
 
@@ -87,9 +85,10 @@ async function main(): Promise<number> {
   }
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'dece-search-'));
   process.stderr.write(`data directory: ${dataDir}\n`);
-  const store = openStore({ dataDir });
-  const jobs = createJobService({ store, dataDir, emit: progress, ...(options.workers === undefined ? {} : { maxConcurrent: options.workers }) });
-  const call = validatedCaller(createServices({ store, jobs, dataDir, shell: 'browser', version: 'cli' }));
+  const app = assembleApp({ dataDir, shell: 'browser', ...(options.workers === undefined ? {} : { maxConcurrentRuns: options.workers }) });
+  const { jobs } = app;
+  app.subscribe(progress);
+  const call = validatedCaller(app.handlers);
   let searchId: number | null = null;
   // A property, not a local: the signal handler changes it while the loop below awaits.
   const signal = { interrupted: false };
@@ -121,8 +120,7 @@ async function main(): Promise<number> {
     }
     return detail.search.status === 'finished' ? 0 : 1;
   } finally {
-    await jobs.close();
-    store.close();
+    await app.close();
   }
 }
 

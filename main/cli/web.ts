@@ -2,14 +2,10 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createJobService } from '../jobs/job-service';
-import { appVersion } from './app-version';
 import { openInBrowser } from './open-browser';
 import { startServer } from '../server/index';
-import { resumeBenchmarks } from '../services/benchmark';
-import { createEventHub, createServices } from '../services/index';
-import { resumeSearches } from '../services/search';
-import { openStore, resolveDataDir } from '../store/index';
+import { assembleApp } from '../services/assembly';
+import { resolveDataDir } from '../store/index';
 
 /**
  * `npm run web -- [--data-dir DIR] [--port N] [--static DIR] [--workers N] [--open]`: the app in a browser tab
@@ -57,19 +53,14 @@ async function main(): Promise<void> {
   }
 
   const dataDir = resolveDataDir({ cliDataDir: values['data-dir'], env: process.env });
-  const store = openStore({ dataDir });
-  const hub = createEventHub();
-  const jobs = createJobService({ store, dataDir, emit: hub.emit, ...(workers === undefined ? {} : { maxConcurrent: workers }) });
-  const handlers = createServices({ store, jobs, dataDir, shell: 'browser', version: appVersion(), emit: hub.emit });
-  const resumed = jobs.resumeUnfinished();
+  const app = assembleApp({ dataDir, shell: 'browser', ...(workers === undefined ? {} : { maxConcurrentRuns: workers }) });
+  const { runs: resumed, searches, benchmarks } = app.resumeUnfinished();
   if (resumed.length > 0) process.stderr.write(`resuming ${resumed.length} unfinished run(s): ${resumed.join(', ')}\n`);
-  const searches = resumeSearches(jobs);
   if (searches.length > 0) process.stderr.write(`continuing ${searches.length} running search(es): ${searches.join(', ')}\n`);
-  const benchmarks = resumeBenchmarks(jobs);
   if (benchmarks.length > 0) process.stderr.write(`continuing ${benchmarks.length} running benchmark(s): ${benchmarks.join(', ')}\n`);
   const server = await startServer({
-    handlers,
-    subscribe: hub.subscribe,
+    handlers: app.handlers,
+    subscribe: app.subscribe,
     staticDir,
     port,
     host: '127.0.0.1',
@@ -90,8 +81,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${signal}: stopping (interrupted runs resume at the next start)\n`);
     void (async () => {
       await server.close();
-      await jobs.close();
-      store.close();
+      await app.close();
       process.exit(0);
     })();
   };

@@ -1,14 +1,11 @@
 import path from 'node:path';
 import type { AppEvent, Handlers } from '../../common/contract';
-import { createJobService } from '../jobs/job-service';
-import { resumeBenchmarks } from '../services/benchmark';
-import { createEventHub, createServices } from '../services/index';
-import { resumeSearches } from '../services/search';
-import { DB_FILE_NAME, StoreAccessError, StoreCorruptError, StoreMigrationError, openStore } from '../store/index';
+import { assembleApp } from '../services/assembly';
+import { DB_FILE_NAME, StoreAccessError, StoreCorruptError, StoreMigrationError } from '../store/index';
 
 /**
- * Everything behind the window, assembled the way the local server assembles it: store, job queue,
- * services and the event hub. No electron import, so tests start it under plain Node.
+ * Everything behind the window: the app assembly every shell uses (store, job queue, services and the
+ * event hub), for the electron shell. No electron import, so tests start it under plain Node.
  */
 
 export interface Backend {
@@ -24,47 +21,30 @@ export interface Backend {
 
 export interface StartBackendOptions {
   dataDir: string;
-  version: string;
+  /**
+   * Electron's app.getVersion(): the same package.json field as APP_VERSION, read by Electron from the app it
+   * runs (tests of the main process stub it). Default: APP_VERSION.
+   */
+  version?: string;
   /** Tests keep this at 1. */
   maxConcurrentRuns?: number;
 }
 
 /** Throws StoreCorruptError / StoreMigrationError (file untouched) when the store cannot be used. */
 export function startBackend(options: StartBackendOptions): Backend {
-  const { dataDir } = options;
-  const store = openStore({ dataDir });
-  try {
-    const hub = createEventHub();
-    const emit = (event: AppEvent) => {
-      hub.emit(event);
-    };
-    const jobs = createJobService({ store, dataDir, emit, ...(options.maxConcurrentRuns === undefined ? {} : { maxConcurrent: options.maxConcurrentRuns }) });
-    const handlers = createServices({ store, jobs, dataDir, shell: 'electron', version: options.version, emit });
-    let closing: Promise<void> | null = null;
-    return {
-      dataDir,
-      handlers,
-      subscribe: (listener) => hub.subscribe(listener),
-      resumeUnfinished: () => {
-        const resumed = jobs.resumeUnfinished();
-        // After the runs: a search continues from the runs the queue has just taken back.
-        resumeSearches(jobs);
-        resumeBenchmarks(jobs);
-        return resumed;
-      },
-      close: () =>
-        (closing ??= (async () => {
-          try {
-            await jobs.close();
-          } finally {
-            store.close();
-          }
-        })()),
-    };
-  } catch (error) {
-    store.close();
-    throw error;
-  }
+  const app = assembleApp({
+    dataDir: options.dataDir,
+    shell: 'electron',
+    ...(options.version === undefined ? {} : { version: options.version }),
+    ...(options.maxConcurrentRuns === undefined ? {} : { maxConcurrentRuns: options.maxConcurrentRuns }),
+  });
+  return {
+    dataDir: app.dataDir,
+    handlers: app.handlers,
+    subscribe: app.subscribe,
+    resumeUnfinished: () => app.resumeUnfinished().runs,
+    close: app.close,
+  };
 }
 
 export interface StartupErrorReport {

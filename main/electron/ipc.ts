@@ -1,4 +1,4 @@
-import { ApiError, METHOD_NAMES, parseInput, type ApiErrorBody, type AppEvent, type Handlers, type MethodName, type MethodOutput } from '../../common/contract';
+import { ApiError, METHOD_NAMES, dispatch, type ApiErrorBody, type AppEvent, type Handlers, type MethodName, type MethodOutput } from '../../common/contract';
 import { EVENT_CHANNEL, methodChannel, type IpcReply } from '../../preload/protocol';
 
 /**
@@ -24,8 +24,7 @@ export const REFUSED_MESSAGE = 'refused: the request did not come from the main 
 
 async function call<M extends MethodName>(handlers: Handlers, method: M, args: readonly unknown[]): Promise<MethodOutput<M>> {
   if (args.length > 1) throw new ApiError('invalid-input', `${method}: expected one argument, got ${String(args.length)}`);
-  const input = parseInput(method, args[0]);
-  return handlers[method](input);
+  return dispatch(handlers, method, args[0]);
 }
 
 function errorBody(error: unknown): ApiErrorBody {

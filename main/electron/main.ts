@@ -4,8 +4,9 @@
  * csp.ts and url-policy.ts (hardening), menu.ts and window-state.ts.
  */
 import path from 'node:path';
-import { BrowserWindow, Menu, app, dialog, ipcMain, session, shell, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { BrowserWindow, Menu, app, dialog, ipcMain, protocol, session, shell, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { resolveDataDir } from '../store/index';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, serveAppScheme } from './app-protocol';
 import { parseDataDirArg } from './args';
 import { describeStartupError, startBackend, type Backend } from './backend';
 import { broadcastEvent, registerIpcHandlers } from './ipc';
@@ -30,7 +31,7 @@ function openExternal(url: string): void {
 
 function run(): void {
   const layout = bundleLayout(import.meta.url, rendererName);
-  const urlPolicy = createAppUrlPolicy({ devServerUrl, rendererIndexFile: layout.rendererIndex });
+  const urlPolicy = createAppUrlPolicy({ devServerUrl });
   const dataDir = resolveDataDir({ cliDataDir: parseDataDirArg(process.argv), env: process.env, platformUserData: app.getPath('userData') });
   const windowStateFile = path.join(app.getPath('userData'), WINDOW_STATE_FILE);
 
@@ -43,7 +44,7 @@ function run(): void {
   const openWindow = () => {
     const window = createMainWindow({
       preload: layout.preload,
-      load: devServerUrl === undefined ? { file: layout.rendererIndex } : { url: urlPolicy.entryUrl },
+      load: { url: urlPolicy.entryUrl },
       stateFile: windowStateFile,
     });
     const id = window.webContents.id;
@@ -160,6 +161,9 @@ function run(): void {
 
   const start = async () => {
     hardenSession(session.defaultSession, { isAppUrl: urlPolicy.isAppUrl });
+    // The packaged renderer's files, and nothing outside its folder (app-protocol.ts).
+    const rendererDir = path.dirname(layout.rendererIndex);
+    protocol.handle(APP_SCHEME, (request) => serveAppScheme(request, rendererDir));
     let started: Backend;
     try {
       started = startBackend({ dataDir, version: app.getVersion() });
@@ -205,6 +209,8 @@ function run(): void {
 
 // Every renderer sandboxed, whatever a window's options say.
 app.enableSandbox();
+// Before 'ready', as Electron requires: app:// gets an origin and a secure context like https.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
 // A second launch hands over to the first (its window comes to the front) and exits at once.
 if (app.requestSingleInstanceLock()) run();
 else app.quit();

@@ -1,5 +1,4 @@
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { APP_ENTRY_URL, isAppSchemeUrl } from './app-protocol';
 
 /**
  * Which URLs are the app's own, which may leave the app, and what navigation does. Pure (no electron
@@ -7,16 +6,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
  */
 
 export interface AppUrlPolicyOptions {
-  /** Development: the Vite dev server serving the renderer (MAIN_WINDOW_VITE_DEV_SERVER_URL). */
+  /** Development: the Vite dev server serving the renderer (MAIN_WINDOW_VITE_DEV_SERVER_URL); else app://. */
   devServerUrl?: string | undefined;
-  /** Production: the renderer bundle's index.html on disk (inside app.asar once packaged). */
-  rendererIndexFile: string;
 }
 
 export interface AppUrlPolicy {
   /** What the window loads. */
   readonly entryUrl: string;
-  /** True for the app's own pages: same origin as the dev server, or a file inside the renderer bundle. */
+  /** True for the app's own pages: same origin as the dev server, or the app:// scheme (app-protocol.ts). */
   readonly isAppUrl: (url: string) => boolean;
 }
 
@@ -26,11 +23,6 @@ function parse(url: string): URL | null {
   } catch {
     return null;
   }
-}
-
-function isInside(dir: string, file: string): boolean {
-  const relative = path.relative(dir, file);
-  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
 }
 
 export function createAppUrlPolicy(options: AppUrlPolicyOptions): AppUrlPolicy {
@@ -44,22 +36,9 @@ export function createAppUrlPolicy(options: AppUrlPolicyOptions): AppUrlPolicy {
       isAppUrl: (url) => parse(url)?.origin === origin,
     };
   }
-  const indexFile = path.resolve(options.rendererIndexFile);
-  const rendererDir = path.dirname(indexFile);
-  return {
-    entryUrl: pathToFileURL(indexFile).href,
-    isAppUrl: (url) => {
-      const parsed = parse(url);
-      if (parsed?.protocol !== 'file:' || parsed.host !== '') return false;
-      let file: string;
-      try {
-        file = fileURLToPath(parsed);
-      } catch {
-        return false;
-      }
-      return isInside(rendererDir, file);
-    },
-  };
+  // Production: the packaged renderer on the app:// scheme. file:// is never the app (its pages may read
+  // other local files), so a file:// URL fails isAppUrl like any foreign page.
+  return { entryUrl: APP_ENTRY_URL, isAppUrl: isAppSchemeUrl };
 }
 
 /** Links the app may hand to the system browser: https only, and no credentials in the URL. */

@@ -1,27 +1,16 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
+import { CHECKPOINT_FORMAT, decodeCheckpointHeader, encodeCheckpointHeader, type CheckpointHeader } from './checkpoint-format';
 import type { AdamWState } from './optimizer';
 
 /**
- * A checkpoint is one file: a 4-byte little-endian header length, a JSON header, then the float32
- * values of every variable (and, for resumable checkpoints, the optimizer's two moments per variable).
- * It is written to a temporary name, flushed and renamed, so a crash never leaves a half-written
+ * Writing and reading a checkpoint's values into tf variables. The file format itself (header, names, the
+ * newest checkpoint of a folder) is in checkpoint-format.ts, which the main thread reads without tf. A
+ * checkpoint is written to a temporary name, flushed and renamed, so a crash never leaves a half-written
  * checkpoint under the real name.
  */
-
-const HeaderSchema = z.object({
-  format: z.literal('dece-pilot-checkpoint/1'),
-  epoch: z.int().min(0),
-  optimizerStep: z.int().min(0).nullable(),
-  variables: z.array(z.object({ shape: z.array(z.int()), size: z.int() })),
-  /** Free-form facts the writer wants back (metrics so far, config hash). */
-  meta: z.record(z.string(), z.unknown()),
-});
-export type CheckpointHeader = z.infer<typeof HeaderSchema>;
 
 export interface Checkpoint {
   header: CheckpointHeader;
@@ -35,15 +24,13 @@ export function writeCheckpoint(
   options: { epoch: number; optimizer: AdamWState | null; meta?: Record<string, unknown> },
 ): { sha256: string; bytes: number } {
   const header: CheckpointHeader = {
-    format: 'dece-pilot-checkpoint/1',
+    format: CHECKPOINT_FORMAT,
     epoch: options.epoch,
     optimizerStep: options.optimizer?.step ?? null,
     variables: variables.map((v) => ({ shape: v.shape, size: v.size })),
     meta: options.meta ?? {},
   };
-  const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
-  const chunks: Buffer[] = [Buffer.alloc(4), headerBytes];
-  (chunks[0] as Buffer).writeUInt32LE(headerBytes.length, 0);
+  const chunks: Buffer[] = encodeCheckpointHeader(header);
   const pushFloats = (values: Float32Array) => chunks.push(Buffer.from(values.buffer, values.byteOffset, values.byteLength));
   for (const v of variables) pushFloats(v.dataSync() as Float32Array);
   if (options.optimizer) {
@@ -68,12 +55,8 @@ export function writeCheckpoint(
 
 export function readCheckpoint(path: string): Checkpoint {
   const data = readFileSync(path);
-  if (data.length < 4) throw new Error(`checkpoint ${path}: file too short`);
-  const headerLength = data.readUInt32LE(0);
-  const parsed = HeaderSchema.safeParse(JSON.parse(data.subarray(4, 4 + headerLength).toString('utf8')));
-  if (!parsed.success) throw new Error(`checkpoint ${path}: not a DeCE Pilot checkpoint`);
-  const header = parsed.data;
-  let offset = 4 + headerLength;
+  const { header, valuesOffset } = decodeCheckpointHeader(data, path);
+  let offset = valuesOffset;
   const take = (size: number): Float32Array => {
     const bytes = size * 4;
     if (offset + bytes > data.length) throw new Error(`checkpoint ${path}: truncated`);
@@ -105,12 +88,4 @@ export function assignWeights(variables: readonly tf.Variable[], checkpoint: Che
       variable.assign(tf.tensor(checkpoint.weights[i] as Float32Array, variable.shape));
     });
   });
-}
-
-/** The newest `epoch-NNNN.ckpt` in a run's folder (training prunes the older ones), or null. */
-export function latestCheckpoint(dir: string): { path: string; epoch: number } | null {
-  if (!existsSync(dir)) return null;
-  const files = readdirSync(dir).filter((f) => /^epoch-\d+\.ckpt$/.test(f)).sort();
-  const last = files.at(-1);
-  return last ? { path: join(dir, last), epoch: Number(last.slice(6, 10)) } : null;
 }

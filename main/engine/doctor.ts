@@ -112,6 +112,13 @@ export async function diagnoseBackends(options: DoctorOptions): Promise<DoctorRe
   return { backends, chosen, probeModel: options.size };
 }
 
+/** The doctor as a job in a worker thread (main/jobs): the options that cross the thread boundary. */
+export interface DoctorJobRequest {
+  kind: 'doctor';
+  jobId: string;
+  options: Pick<DoctorOptions, 'steps' | 'size' | 'probe'>;
+}
+
 /** The doctor's text: one block per backend, then the choice. */
 export function formatDoctorReport(report: DoctorReport): string {
   const lines: string[] = [];

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { REFERENCE_LOSS_PARAMETERS } from '../../common/catalog';
 import type { LossConfig, LossKind } from '../../common/run-config';
 
 /**
@@ -396,11 +397,5 @@ export function createLoss(
     : tensorLoss({ kind, meanOverAllRows, row: definition.tensor }, ignoreId);
 }
 
-export const DEFAULT_LOSS_PARAMETERS: Omit<LossConfig, 'kind'> = {
-  labelSmoothing: 0.05,
-  alphaBase: 0.985,
-  gceQ: 0.7,
-  intrustA: 1,
-  intrustB: 0.8,
-  intrustDelta: 0.5,
-};
+/** The engine's defaults where no configuration chooses: the catalog's reference parameters. */
+export const DEFAULT_LOSS_PARAMETERS: Omit<LossConfig, 'kind'> = REFERENCE_LOSS_PARAMETERS;

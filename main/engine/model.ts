@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { TOKEN_IDS } from '../../common/catalog';
 import { type ModelConfig, ModelConfigSchema } from '../../common/run-config';
 
 /**
@@ -7,9 +8,10 @@ import { type ModelConfig, ModelConfigSchema } from '../../common/run-config';
  * shape the wasm backend runs through XNNPACK — transposes are materialised explicitly instead.
  */
 
-export const PAD_ID = 0;
-export const BOS_ID = 1;
-export const EOS_ID = 2;
+/** The tokenizer's reserved ids (one source: the catalog). */
+export const PAD_ID = TOKEN_IDS.pad;
+export const BOS_ID = TOKEN_IDS.bos;
+export const EOS_ID = TOKEN_IDS.eos;
 
 interface LayerNormParams {
   gamma: tf.Variable;

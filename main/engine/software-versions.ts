@@ -1,32 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { APP_VERSION } from '../../common/app-version';
 import { ENGINE_VERSION } from './version';
 
 /**
- * The versions of the software that produces a run's numbers: this app, the engine (see version.ts) and
- * TensorFlow.js, read from the installed package files ('unknown' where they cannot be read).
+ * The versions of the software that produces a run's numbers: this app (APP_VERSION), the engine (see
+ * version.ts) and TensorFlow.js, read from its installed package file ('unknown' where it cannot be read).
  */
 
+/** The app's version: APP_VERSION, its one source (package.json). */
 export function findAppVersion(): string {
-  try {
-    let dir = dirname(fileURLToPath(import.meta.url));
-    for (let i = 0; i < 6; i++) {
-      try {
-        const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
-        if (pkg.name === 'dece-pilot' && typeof pkg.version === 'string') return pkg.version;
-      } catch {
-        // not here; keep climbing
-      }
-      const up = dirname(dir);
-      if (up === dir) break;
-      dir = up;
-    }
-  } catch {
-    // fall through
-  }
-  return 'unknown';
+  return APP_VERSION;
 }
 
 export function findTfjsVersion(): string {
@@ -38,7 +22,6 @@ export function findTfjsVersion(): string {
     return 'unknown';
   }
 }
-
 
 /** Read once per process: the files do not change while it runs. */
 let cached: { app: string; engine: string; tfjs: string } | null = null;

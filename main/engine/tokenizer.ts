@@ -1,3 +1,5 @@
+import { TOKEN_IDS } from '../../common/catalog';
+
 /**
  * A reversible sub-word tokenizer for code and prose.
  *
@@ -22,10 +24,10 @@ export const INDENT_TOKEN = 'ĠĠĠĠ';
 
 export const SPECIAL = { pad: '<pad>', bos: '<bos>', eos: '<eos>', unk: '<unk>' } as const;
 const SPECIAL_TOKENS: readonly string[] = [SPECIAL.pad, SPECIAL.bos, SPECIAL.eos, SPECIAL.unk];
-export const PAD_ID = 0;
-export const BOS_ID = 1;
-export const EOS_ID = 2;
-export const UNK_ID = 3;
+export const PAD_ID = TOKEN_IDS.pad;
+export const BOS_ID = TOKEN_IDS.bos;
+export const EOS_ID = TOKEN_IDS.eos;
+export const UNK_ID = TOKEN_IDS.unk;
 
 // Groups: 1 newline, 2 spaces, 3 identifier, 4 number, 5 multi-char operator, 6 any other single character.
 const MASTER =

@@ -7,7 +7,8 @@ import type { Attack } from '../data/attacks/types';
 import { deriveRng } from '../data/rng';
 import { AblSchedule, ablLoss, type AblLossMode } from './abl';
 import { type EncodedExample, type MaterializedBatch, materializeBatch, planBatches } from './batching';
-import { assignWeights, latestCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint';
+import { assignWeights, readCheckpoint, writeCheckpoint } from './checkpoint';
+import { EPOCH_CHECKPOINT_NAME, epochCheckpointName, latestCheckpoint } from './checkpoint-format';
 import { greedyDecode } from './decode';
 import { type TokenLoss, createLoss } from './losses';
 import { type CodeLanguage, codeBleu } from './codebleu';
@@ -151,7 +152,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
       epochs.push(metrics);
       if (options.checkpointDir) {
         mkdirSync(options.checkpointDir, { recursive: true });
-        const path = join(options.checkpointDir, `epoch-${String(epoch).padStart(4, '0')}.ckpt`);
+        const path = join(options.checkpointDir, epochCheckpointName(epoch));
         writeCheckpoint(path, model.variables, { epoch, optimizer: optimizer.getState(), meta: { epochs, ...(abl?.isolated ? { ablIsolated: abl.isolated } : {}) } });
         pruneCheckpoints(options.checkpointDir, path);
         finalCheckpoint = path;
@@ -436,7 +437,7 @@ export async function evaluate(model: Seq2SeqModel, data: PreparedData, config: 
 function pruneCheckpoints(dir: string, keep: string): void {
   for (const f of readdirSync(dir)) {
     const path = join(dir, f);
-    if (/^epoch-\d+\.ckpt$/.test(f) && path !== keep) rmSync(path, { force: true });
+    if (EPOCH_CHECKPOINT_NAME.test(f) && path !== keep) rmSync(path, { force: true });
   }
 }
 

@@ -1,18 +1,24 @@
-import { closeSync, existsSync, mkdirSync, openSync, readSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { message } from '../../common/messages';
 import type { AppEvent } from '../../common/contract';
-import { EpochMetricsSchema, RunConfigSchema, type EpochMetrics, type RunConfig } from '../../common/run-config';
-import type { SerializedError, StepEvent, TrainingEvent } from '../../common/training-events';
-import type { DefenseJobKind, DefenseOutcome } from '../defenses/evaluate';
+import { RunConfigSchema } from '../../common/run-config';
+import type { SerializedError } from '../../common/training-events';
+import type { DefenseOutcome } from '../defenses/evaluate';
 import { softwareVersions } from '../engine/software-versions';
 import type { TrainRunResult } from '../engine/train';
-import { configForLoss, pretrainCacheFile, pretrainKey, shippedPretrainFile } from '../pilot/run-pilot';
-import { StoreStateError, type Store, type StepInput } from '../store/index';
-import type { BackendReport, PretrainResult } from './messages';
-import { JobCancelledError, JobFailedError, startJob as realStartJob, type RunningJob } from './run-worker';
+import { StoreStateError, type Store } from '../store/index';
+import { recordCheckpointEpochs } from './checkpoint-epochs';
+import { createDefenseQueue, type DefenseEntry, type DefenseJob } from './defense-queue';
+import type { BackendReport } from './messages';
+import { createPretrainPool } from './pretrain-pool';
+import { remoteError } from './remote-error';
+import { RunProgress } from './run-progress';
+import { JobCancelledError, startJob as realStartJob, type RunningJob } from './run-worker';
+import { createWorkQueue } from './work-queue';
+
+export type { DefenseJob } from './defense-queue';
 
 /**
  * The queue between the store and the training workers: at most N workers at once, one run per worker,
@@ -30,20 +36,6 @@ export interface JobServiceOptions {
   startJob?: typeof realStartJob;
   /** Upper bound on 'run.progress' step events per run and second (default 10). */
   maxStepEventsPerSecond?: number;
-}
-
-/** A passive-defense evaluation: not a run, but it takes a worker slot like one. */
-export interface DefenseJob {
-  /** Names the job: asking again with a key that is queued or running returns the same promise. */
-  key: string;
-  config: RunConfig;
-  defense: DefenseJobKind;
-  /** The cross-entropy model the defense is applied to (a run's final checkpoint). */
-  poisonedModelFile: string;
-  /** Where that model started (pre-trained weights), for a defense that retrains. */
-  initialWeightsFile?: string;
-  /** Called when the job gets its worker slot. */
-  onStart?: () => void;
 }
 
 export type RunStatusEvent = Extract<AppEvent, { type: 'run.status' }>;
@@ -81,28 +73,15 @@ export interface JobService {
   close(): Promise<void>;
 }
 
-/** Steps are written in transactions of this many (or after STEP_FLUSH_MS), not one commit per step. */
-const STEP_BATCH = 50;
-const STEP_FLUSH_MS = 1000;
-
 interface RunEntry {
   kind: 'run';
   runId: number;
   resume: boolean;
 }
 
-interface DefenseEntry {
-  kind: 'defense';
-  job: DefenseJob;
-  promise: Promise<DefenseOutcome>;
-  resolve: (outcome: DefenseOutcome) => void;
-  reject: (error: unknown) => void;
-  running: RunningJob<DefenseOutcome> | null;
-  settled: Promise<void>;
-}
-
 type QueueEntry = RunEntry | DefenseEntry;
 
+/** A run holding a worker slot: training, or waiting for shared pre-trained weights. */
 interface Slot {
   runId: number;
   projectId: number;
@@ -118,39 +97,42 @@ interface Slot {
   done: Promise<void>;
 }
 
-interface PretrainListener {
-  onBackend: (backend: BackendReport) => void;
-  onEvent: (event: TrainingEvent) => void;
-}
-
-interface PretrainEntry {
-  promise: Promise<string>;
-  job: RunningJob<PretrainResult> | null;
-  listeners: Set<PretrainListener>;
-  backend: BackendReport | null;
-  cancelled: boolean;
-}
-
-class WaitCancelledError extends JobCancelledError {}
-
 export function createJobService(options: JobServiceOptions): JobService {
   const { store, dataDir } = options;
   const startJob = options.startJob ?? realStartJob;
   const maxConcurrent = Math.max(1, Math.floor(options.maxConcurrent ?? Math.max(1, availableParallelism() - 1)));
   const minStepGapMs = 1000 / Math.max(0.001, options.maxStepEventsPerSecond ?? 10);
   const cacheDir = join(dataDir, 'cache');
-  const queue: QueueEntry[] = [];
   const slots = new Map<number, Slot>();
-  /** Defense jobs, queued or holding a slot, by key. */
-  const defenses = new Map<string, DefenseEntry>();
-  const runningDefenses = new Set<string>();
   const statusListeners = new Set<(event: RunStatusEvent) => void>();
-  const pretrains = new Map<string, PretrainEntry>();
-  /** Cancelled pre-training jobs still winding down, so a new one never races them on the same output file. */
-  const draining = new Map<string, Promise<unknown>>();
-  const idleWaiters: (() => void)[] = [];
-  let closed = false;
   let jobCounter = 0;
+  const nextJobNumber = () => ++jobCounter;
+
+  const queue = createWorkQueue<QueueEntry>({
+    maxConcurrent,
+    busySlots: () => slots.size + defenses.runningCount(),
+    start: (entry) => {
+      if (entry.kind === 'run') startSlot(entry);
+      else defenses.start(entry);
+    },
+  });
+  const defenses = createDefenseQueue({
+    cacheDir,
+    startJob,
+    nextJobNumber,
+    enqueue: (entry) => {
+      queue.push(entry);
+      queue.pump();
+    },
+    dequeue: (entry) => queue.remove((q) => q === entry),
+    slotFreed: () => {
+      queue.pump();
+    },
+    queueChanged: () => {
+      queue.checkIdle();
+    },
+  });
+  const pretrained = createPretrainPool({ cacheDir, startJob, nextJobNumber });
 
   const emit = (event: AppEvent): void => {
     try {
@@ -174,97 +156,22 @@ export function createJobService(options: JobServiceOptions): JobService {
     }
   };
 
-  const busySlots = () => slots.size + runningDefenses.size;
-  const isQueuedRun = (runId: number) => queue.some((q) => q.kind === 'run' && q.runId === runId);
-
-  const checkIdle = () => {
-    if (busySlots() > 0 || queue.length > 0) return;
-    for (const resolve of idleWaiters.splice(0)) resolve();
-  };
-
-  const pump = () => {
-    while (!closed && busySlots() < maxConcurrent) {
-      const entry = queue.shift();
-      if (!entry) break;
-      if (entry.kind === 'run') startSlot(entry);
-      else startDefense(entry);
-    }
-    checkIdle();
-  };
+  const isQueuedRun = (runId: number) => queue.includes((q) => q.kind === 'run' && q.runId === runId);
 
   function enqueue(runId: number, enqueueOptions: EnqueueOptions = {}): void {
-    if (closed) throw new Error('job service is closed');
+    if (queue.closed) throw new Error('job service is closed');
     if (slots.has(runId) || isQueuedRun(runId)) return;
     const run = store.runs.get(runId);
     if (!run) throw new Error(`run ${runId} does not exist`);
     if (run.status !== 'queued') throw new StoreStateError(`run ${runId} is ${run.status}; only a queued run can be enqueued`);
     queue.push({ kind: 'run', runId, resume: enqueueOptions.resume ?? false });
     emitStatus(runId, run.projectId, 'queued');
-    pump();
+    queue.pump();
   }
 
   function runDefense(job: DefenseJob): Promise<DefenseOutcome> {
-    if (closed) return Promise.reject(new JobCancelledError('job service is closed'));
-    const existing = defenses.get(job.key);
-    if (existing) return existing.promise;
-    let resolve: (outcome: DefenseOutcome) => void = () => undefined;
-    let reject: (error: unknown) => void = () => undefined;
-    const promise = new Promise<DefenseOutcome>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    const entry: DefenseEntry = { kind: 'defense', job, promise, resolve, reject, running: null, settled: Promise.resolve() };
-    entry.settled = promise.then(
-      () => undefined,
-      () => undefined,
-    );
-    void entry.settled.finally(() => {
-      if (defenses.get(job.key) === entry) defenses.delete(job.key);
-    });
-    defenses.set(job.key, entry);
-    queue.push(entry);
-    pump();
-    return promise;
-  }
-
-  function startDefense(entry: DefenseEntry): void {
-    const { job } = entry;
-    runningDefenses.add(job.key);
-    try {
-      job.onStart?.();
-      entry.running = startJob<DefenseOutcome>({
-        kind: 'defend',
-        jobId: `defend-${job.key}-${++jobCounter}`,
-        config: job.config,
-        defense: job.defense,
-        poisonedModelFile: job.poisonedModelFile,
-        ...(job.initialWeightsFile ? { initialWeightsFile: job.initialWeightsFile } : {}),
-        dataCacheDir: cacheDir,
-      });
-      entry.running.result.then(entry.resolve, (error: unknown) => {
-        entry.reject(remoteError(error));
-      });
-    } catch (error) {
-      entry.reject(error);
-    }
-    void entry.settled.finally(() => {
-      runningDefenses.delete(job.key);
-      pump();
-    });
-  }
-
-  async function cancelDefense(key: string): Promise<void> {
-    const entry = defenses.get(key);
-    if (!entry) return;
-    const queuedAt = queue.indexOf(entry);
-    if (queuedAt >= 0) {
-      queue.splice(queuedAt, 1);
-      entry.reject(new JobCancelledError(`defense ${key} cancelled`));
-      checkIdle();
-    } else {
-      entry.running?.cancel();
-    }
-    await entry.settled;
+    if (queue.closed) return Promise.reject(new JobCancelledError('job service is closed'));
+    return defenses.runDefense(job);
   }
 
   function startSlot(entry: RunEntry): void {
@@ -284,7 +191,7 @@ export function createJobService(options: JobServiceOptions): JobService {
       .catch(() => undefined)
       .finally(() => {
         slots.delete(entry.runId);
-        pump();
+        queue.pump();
       });
   }
 
@@ -321,7 +228,13 @@ export function createJobService(options: JobServiceOptions): JobService {
 
       let initialWeightsFile: string | undefined;
       if (config.training.pretrainEpochs > 0) {
-        initialWeightsFile = await waitForPretrained(slot, config, {
+        const waiter = {
+          isStopping: () => isStopping(slot),
+          setAbort: (abort: (() => void) | null) => {
+            slot.abortWait = abort;
+          },
+        };
+        initialWeightsFile = await pretrained.waitForPretrained(waiter, config, {
           onBackend: markRunning,
           onEvent: (event) => {
             progress.onEvent(event, false);
@@ -335,7 +248,7 @@ export function createJobService(options: JobServiceOptions): JobService {
       const job = startJob<TrainRunResult>(
         {
           kind: 'train',
-          jobId: `run-${slot.runId}-${++jobCounter}`,
+          jobId: `run-${slot.runId}-${nextJobNumber()}`,
           config,
           dataCacheDir: cacheDir,
           checkpointDir: runDir,
@@ -402,88 +315,16 @@ export function createJobService(options: JobServiceOptions): JobService {
     emitStatus(slot.runId, slot.projectId, 'failed', run.error);
   }
 
-  async function waitForPretrained(slot: Slot, config: RunConfig, listener: PretrainListener): Promise<string> {
-    const shipped = shippedPretrainFile(config);
-    if (shipped) return shipped;
-    const key = pretrainKey(config);
-    const file = pretrainCacheFile(cacheDir, config);
-    if (existsSync(file)) return file;
-    let entry = pretrains.get(key);
-    if (!entry) {
-      const created: PretrainEntry = { promise: Promise.resolve(file), job: null, listeners: new Set(), backend: null, cancelled: false };
-      const previous = draining.get(key) ?? Promise.resolve();
-      created.promise = (async () => {
-        await previous;
-        if (existsSync(file)) return file;
-        if (created.cancelled) throw new WaitCancelledError('pre-training cancelled');
-        mkdirSync(cacheDir, { recursive: true });
-        const job = startJob<PretrainResult>(
-          { kind: 'pretrain', jobId: `pretrain-${key}-${++jobCounter}`, config: configForLoss(config, 'ce'), outputFile: file, dataCacheDir: cacheDir },
-          {
-            onBackend: (backend) => {
-              created.backend = backend;
-              for (const l of created.listeners) l.onBackend(backend);
-            },
-            onEvent: (event) => {
-              for (const l of created.listeners) l.onEvent(event);
-            },
-          },
-        );
-        created.job = job;
-        if (isCancelled(created)) job.cancel();
-        await job.result;
-        return file;
-      })();
-      created.promise
-        .finally(() => {
-          if (pretrains.get(key) === created) pretrains.delete(key);
-        })
-        .catch(() => undefined);
-      pretrains.set(key, created);
-      entry = created;
-    }
-    const shared = entry;
-    shared.listeners.add(listener);
-    if (shared.backend) listener.onBackend(shared.backend);
-    try {
-      return await new Promise<string>((resolve, reject) => {
-        shared.promise.then(resolve, reject);
-        slot.abortWait = () => {
-          reject(new WaitCancelledError('cancelled while waiting for pre-trained weights'));
-        };
-      });
-    } finally {
-      slot.abortWait = null;
-      shared.listeners.delete(listener);
-      // Nobody waits any more: stop the shared job rather than finish it for no one.
-      if (shared.listeners.size === 0 && isStopping(slot)) cancelPretrain(key, shared);
-    }
-  }
-
-  function cancelPretrain(key: string, entry: PretrainEntry): void {
-    if (entry.cancelled) return;
-    entry.cancelled = true;
-    entry.job?.cancel();
-    if (pretrains.get(key) === entry) pretrains.delete(key);
-    const settled = entry.promise.catch(() => undefined);
-    draining.set(key, settled);
-    void settled.then(() => {
-      if (draining.get(key) === settled) draining.delete(key);
-    });
-  }
-
   function stopSlot(slot: Slot): void {
     slot.job?.cancel();
     slot.abortWait?.();
   }
 
   async function cancel(runId: number, actor = 'user'): Promise<void> {
-    const queuedAt = queue.findIndex((q) => q.kind === 'run' && q.runId === runId);
-    if (queuedAt >= 0) {
-      queue.splice(queuedAt, 1);
+    if (queue.remove((q) => q.kind === 'run' && q.runId === runId)) {
       const run = store.runs.markCancelled(runId, { actor });
       emitStatus(runId, run.projectId, 'cancelled');
-      checkIdle();
+      queue.checkIdle();
       return;
     }
     const slot = slots.get(runId);
@@ -511,29 +352,19 @@ export function createJobService(options: JobServiceOptions): JobService {
     return ids;
   }
 
-  function idle(): Promise<void> {
-    if (busySlots() === 0 && queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => idleWaiters.push(resolve));
-  }
-
   async function close(): Promise<void> {
-    closed = true;
-    queue.length = 0;
+    queue.close();
     const running = [...slots.values()];
     for (const slot of running) {
       slot.stoppedByClose = true;
       stopSlot(slot);
     }
-    for (const [key, entry] of pretrains) cancelPretrain(key, entry);
-    const defenseJobs = [...defenses.values()];
-    for (const entry of defenseJobs) {
-      if (entry.running) entry.running.cancel();
-      else entry.reject(new JobCancelledError('job service closed'));
-    }
+    pretrained.cancelAll();
+    const defensesClosed = defenses.close();
     await Promise.all(running.map((s) => s.done));
-    await Promise.all(defenseJobs.map((d) => d.settled));
-    await Promise.all([...draining.values()]);
-    checkIdle();
+    await defensesClosed;
+    await pretrained.drained();
+    queue.checkIdle();
   }
 
   function onRunStatus(listener: (event: RunStatusEvent) => void): () => void {
@@ -543,202 +374,15 @@ export function createJobService(options: JobServiceOptions): JobService {
     };
   }
 
-  return { maxConcurrent, enqueue, cancel, resumeUnfinished, runDefense, cancelDefense, onRunStatus, active: () => [...slots.keys()], idle, close };
+  return { maxConcurrent, enqueue, cancel, resumeUnfinished, runDefense, cancelDefense: defenses.cancelDefense, onRunStatus, active: () => [...slots.keys()], idle: queue.idle, close };
 }
 
 /** Read through functions: callbacks set these flags while the code that checks them awaits. */
 function isStopping(slot: Slot): boolean {
   return slot.cancelRequested || slot.stoppedByClose;
 }
-function isCancelled(entry: PretrainEntry): boolean {
-  return entry.cancelled;
-}
 function throwIfPersistFailed(slot: Slot): void {
   const error = slot.persistError;
   if (error === undefined) return;
   throw error instanceof Error ? error : new Error(typeof error === 'string' ? error : 'failed to record the run');
 }
-
-/** A worker's error keeps its own name and stack (the worker's, where the cause is). */
-function remoteError(error: unknown): unknown {
-  if (error instanceof JobFailedError) {
-    const copy = new Error(error.message);
-    copy.name = error.remoteName;
-    copy.stack = error.remoteStack ?? `${error.remoteName}: ${error.message}`;
-    // The store keeps the failure as a catalog message too, so the UI can say it in its language.
-    const i18n =
-      error.exitCode === undefined ? message('job.failed', { message: error.message }) : message('job.workerExited', { code: error.exitCode });
-    return Object.assign(copy, { i18n });
-  }
-  return error;
-}
-
-/**
- * Per-run event translation: step losses buffered into batched inserts, epochs persisted before they
- * are announced, and step announcements thinned to a few per second (the UI cannot show more).
- */
-class RunProgress {
-  private steps: StepInput[] = [];
-  private flushTimer: NodeJS.Timeout | null = null;
-  private lastStepEmit = 0;
-  private pendingStep: StepEvent | null = null;
-  private stepTimer: NodeJS.Timeout | null = null;
-  private disposed = false;
-
-  constructor(
-    private readonly slot: Slot,
-    private readonly store: Store,
-    private readonly emit: (event: AppEvent) => void,
-    private readonly minStepGapMs: number,
-    private readonly stop: () => void,
-  ) {}
-
-  onEvent(event: TrainingEvent, persist: boolean): void {
-    // A worker can still deliver a message or two after its job settled.
-    if (this.disposed) return;
-    try {
-      if (event.type === 'step') {
-        if (persist && event.phase === 'train') this.bufferStep({ epoch: event.epoch, step: event.step, loss: event.loss });
-        this.throttleStep(event);
-        return;
-      }
-      // Keep the order the worker sent: the last step of an epoch before the epoch itself.
-      this.emitPendingStep();
-      if (event.type === 'epoch' && persist) {
-        this.flushSteps();
-        this.store.metrics.recordEpoch(this.slot.runId, event.metrics);
-      }
-      this.announce(event);
-    } catch (error) {
-      if (this.slot.persistError === undefined) this.slot.persistError = error;
-      this.stop();
-    }
-  }
-
-  /** Writes what is buffered and announces the last step; call when the job has settled. */
-  finish(): void {
-    try {
-      this.flushSteps();
-    } catch (error) {
-      if (this.slot.persistError === undefined) this.slot.persistError = error;
-    }
-    this.emitPendingStep();
-  }
-
-  dispose(): void {
-    this.disposed = true;
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    if (this.stepTimer) clearTimeout(this.stepTimer);
-    this.flushTimer = null;
-    this.stepTimer = null;
-  }
-
-  private announce(event: TrainingEvent): void {
-    this.emit({ type: 'run.progress', runId: this.slot.runId, projectId: this.slot.projectId, event });
-  }
-
-  private bufferStep(step: StepInput): void {
-    this.steps.push(step);
-    if (this.steps.length >= STEP_BATCH) {
-      this.flushSteps();
-    } else if (!this.flushTimer) {
-      this.flushTimer = setTimeout(() => {
-        this.flushTimer = null;
-        try {
-          this.flushSteps();
-        } catch (error) {
-          if (this.slot.persistError === undefined) this.slot.persistError = error;
-          this.stop();
-        }
-      }, STEP_FLUSH_MS);
-      this.flushTimer.unref();
-    }
-  }
-
-  private flushSteps(): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
-    if (this.steps.length === 0) return;
-    const batch = this.steps;
-    this.steps = [];
-    this.store.metrics.recordSteps(this.slot.runId, batch);
-  }
-
-  private throttleStep(event: StepEvent): void {
-    const now = performance.now();
-    if (now - this.lastStepEmit >= this.minStepGapMs) {
-      this.pendingStep = null;
-      this.lastStepEmit = now;
-      this.announce(event);
-      return;
-    }
-    // Trailing edge: the newest step still shows up once the gap has passed.
-    this.pendingStep = event;
-    if (!this.stepTimer) {
-      this.stepTimer = setTimeout(() => {
-        this.stepTimer = null;
-        this.emitPendingStep();
-      }, this.minStepGapMs - (now - this.lastStepEmit));
-      this.stepTimer.unref();
-    }
-  }
-
-  private emitPendingStep(): void {
-    if (this.stepTimer) clearTimeout(this.stepTimer);
-    this.stepTimer = null;
-    const pending = this.pendingStep;
-    if (!pending) return;
-    this.pendingStep = null;
-    this.lastStepEmit = performance.now();
-    this.announce(pending);
-  }
-}
-
-const CHECKPOINT_NAME = /^epoch-(\d+)\.ckpt$/;
-const MAX_HEADER_BYTES = 64 * 1024 * 1024;
-
-/** Reads only the JSON header of a checkpoint file (its weights can be large). */
-function readCheckpointHeader(file: string): unknown {
-  const fd = openSync(file, 'r');
-  try {
-    const lengthBytes = Buffer.alloc(4);
-    if (readSync(fd, lengthBytes, 0, 4, 0) !== 4) throw new Error(`checkpoint ${file}: file too short`);
-    const length = lengthBytes.readUInt32LE(0);
-    if (length > MAX_HEADER_BYTES) throw new Error(`checkpoint ${file}: header too large`);
-    const header = Buffer.alloc(length);
-    if (readSync(fd, header, 0, length, 4) !== length) throw new Error(`checkpoint ${file}: truncated header`);
-    return JSON.parse(header.toString('utf8'));
-  } finally {
-    closeSync(fd);
-  }
-}
-
-const CheckpointMetaSchema = z.object({ epoch: z.int().min(0), meta: z.object({ epochs: z.array(EpochMetricsSchema) }) });
-
-/**
- * Before resuming: the engine writes an epoch's checkpoint just before announcing the epoch, so a crash
- * in between leaves a checkpoint one epoch ahead of the store. Its header carries that epoch's metrics;
- * recording them first keeps the store gap-free when the resumed run reports the next epoch. If the
- * header cannot be used, the checkpoint is removed and the run retrains from the store's last epoch.
- */
-export function recordCheckpointEpochs(store: Store, runId: number, runDir: string): void {
-  if (!existsSync(runDir)) return;
-  const files = readdirSync(runDir);
-  // Half-written checkpoints of the crashed process are never resumed from; they only take space.
-  for (const f of files) if (/\.ckpt\.tmp-\d+$/.test(f)) rmSync(join(runDir, f), { force: true });
-  const newest = files.filter((f) => CHECKPOINT_NAME.test(f)).sort().at(-1);
-  if (newest === undefined) return;
-  const path = join(runDir, newest);
-  const run = store.runs.get(runId);
-  if (!run) return;
-  try {
-    const header = CheckpointMetaSchema.parse(readCheckpointHeader(path));
-    if (header.epoch <= run.lastCompletedEpoch) return;
-    const missing: EpochMetrics[] = header.meta.epochs.filter((e) => e.epoch > run.lastCompletedEpoch).sort((a, b) => a.epoch - b.epoch);
-    for (const metrics of missing) store.metrics.recordEpoch(runId, metrics);
-    if ((store.runs.get(runId)?.lastCompletedEpoch ?? 0) < header.epoch) throw new Error('checkpoint metrics incomplete');
-  } catch {
-    rmSync(path, { force: true });
-  }
-}
-

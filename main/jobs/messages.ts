@@ -5,6 +5,7 @@ import type { DefenseJobKind, DefenseOutcome } from '../defenses/evaluate';
 import type { DataSummary } from '../engine/experiment';
 import type { TrainRunResult } from '../engine/train';
 import type { ProductionJobRequest, ProductionJobResult } from '../production/jobs';
+import type { DoctorJobRequest, DoctorReport } from '../engine/doctor';
 
 /** What a training worker is asked to do (passed as workerData). */
 export type JobRequest = JobKind & {
@@ -26,7 +27,9 @@ type JobKind =
       parentDecidesStop?: boolean;
     }
   /** Production: export a finished run's model, or probe an exported model (main/production/jobs.ts). */
-  | ProductionJobRequest;
+  | ProductionJobRequest
+  /** The backend doctor (main/engine/doctor.ts): it loads every backend itself, so no config. */
+  | DoctorJobRequest;
 
 export interface PretrainResult {
   bleu: number;
@@ -45,7 +48,7 @@ export type WorkerMessage =
   | { type: 'backend'; jobId: string; backend: BackendReport }
   | { type: 'data'; jobId: string; summary: DataSummary }
   | { type: 'event'; jobId: string; event: TrainingEvent }
-  | { type: 'done'; jobId: string; result: TrainRunResult | PretrainResult | DefenseOutcome | ProductionJobResult }
+  | { type: 'done'; jobId: string; result: TrainRunResult | PretrainResult | DefenseOutcome | ProductionJobResult | DoctorReport }
   | { type: 'cancelled'; jobId: string }
   /** With `parentDecidesStop`: the epoch just evaluated; the worker waits for a ParentMessage 'decision'. */
   | { type: 'decide'; jobId: string; epochs: EpochMetrics[] }

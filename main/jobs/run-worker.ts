@@ -112,6 +112,7 @@ function processChannel(request: JobRequest): JobChannel {
 
 /** wasm and cpu need no check; a request that may load native TensorFlow gets what the worker check found. */
 async function isolationFor(request: JobRequest): Promise<JobIsolation> {
+  if (request.kind === 'doctor') return (await nativeIsolation()).isolation;
   const backend = request.config.backend;
   if (backend === 'wasm' || backend === 'cpu') return 'thread';
   return (await nativeIsolation()).isolation;

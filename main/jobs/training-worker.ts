@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { serializeError } from '../../common/training-events';
 import { evaluateDefense } from '../defenses/evaluate';
 import { selectBackend, describeBackendChoice } from '../engine/backend';
+import { diagnoseBackends } from '../engine/doctor';
 import { loadPoisonedData } from '../engine/data-cache';
 import { encodeData } from '../engine/experiment';
 import { TrainingCancelledError, pretrain, trainRun } from '../engine/train';
@@ -46,6 +47,17 @@ async function main(input: WorkerInput, link: ParentLink): Promise<void> {
   const shouldStop = () => Atomics.load(cancelled, 0) === 1;
   const jobId = request.jobId;
   try {
+    if (request.kind === 'doctor') {
+      // Each backend is loaded and timed here, off the main thread; progress lines travel as phase events.
+      const report = await diagnoseBackends({
+        ...request.options,
+        onProgress: (message) => {
+          post({ type: 'event', jobId, event: { type: 'phase', phase: 'train', message } });
+        },
+      });
+      post({ type: 'done', jobId, result: report });
+      return;
+    }
     const choice = await selectBackend(request.config.backend);
     post({ type: 'backend', jobId, backend: { name: choice.name, description: describeBackendChoice(choice) } });
     const { poisoned } = await loadPoisonedData(request.config, request.dataCacheDir ?? null);

@@ -26,8 +26,12 @@ export interface PilotOptions {
   defenses: DefenseKind[];
   /** Optimizer steps bounding fine-tuning (null: `--epochs` fixed the count). */
   stepBudget: number | null;
-  /** The language of the verdict on the terminal (null: the OS locale's). */
+  /** The language of the progress lines and the verdict on the terminal (null: the OS locale's). */
   lang: MessageLang | null;
+  /** The app's data folder to store the runs and defense results in (null: not stored). */
+  dataDir: string | null;
+  /** The project they go to (null: a new one); only with dataDir. */
+  projectId: number | null;
 }
 
 /** The embedded default: chosen by the experiment recorded in the README (common/presets.ts). */
@@ -80,7 +84,9 @@ const OPTIONS: OptionSpec[] = [
   { name: 'json', type: 'string', help: 'also write the result as JSON to this path', defaultText: () => 'none' },
   { name: 'report', type: 'string', help: 'where the Markdown report goes', defaultText: () => 'pilot-report.md' },
   { name: 'cache-dir', type: 'string', help: 'reuse pre-trained weights across invocations from this folder', defaultText: () => 'none' },
-  { name: 'lang', type: 'string', help: 'language of the verdict: ja or en', defaultText: () => 'the OS locale' },
+  { name: 'lang', type: 'string', help: 'language of the progress lines and the verdict: ja or en', defaultText: () => 'the OS locale' },
+  { name: 'data-dir', type: 'string', help: "store the runs, their epochs, versions and defense results in the app's data folder", defaultText: () => 'not stored' },
+  { name: 'project', type: 'string', help: 'the project (id) in --data-dir to store them in', defaultText: () => 'a new project' },
   { name: 'help', type: 'boolean', help: 'show this help', defaultText: () => '' },
 ];
 
@@ -110,6 +116,12 @@ function number(name: string, raw: string, check: (n: number) => boolean, range:
     throw new UsageError(`--${name} must be ${integer ? 'an integer ' : ''}${range}, got '${raw}'`);
   }
   return value;
+}
+
+function parseProject(raw: string | undefined, dataDir: string | undefined): number | null {
+  if (raw === undefined) return null;
+  if (dataDir === undefined) throw new UsageError('--project needs --data-dir: the project is one of that data folder');
+  return number('project', raw, (n) => n >= 1 && Number.isSafeInteger(n), 'from 1', true);
 }
 
 /** --train/--test or --poisoned-train/--poisoned-test/--payload replace the built-in corpus. */
@@ -255,5 +267,7 @@ export function parsePilotArgs(argv: string[]): PilotOptions | 'help' {
     defenses: parseDefenses(str('defenses')),
     stepBudget,
     lang: parseLang(str('lang')),
+    dataDir: str('data-dir') ?? null,
+    projectId: parseProject(str('project'), str('data-dir')),
   };
 }

@@ -60,7 +60,8 @@ export interface PilotResult {
 }
 
 export interface PilotReporter {
-  phase(message: string): void;
+  /** A step of the Pilot, as a catalog message: the reporter renders it in its language. */
+  phase(message: Message): void;
   backend(details: string): void;
   event(run: LossKind | 'pretrain' | DefenseKind, event: TrainingEvent): void;
 }
@@ -132,10 +133,10 @@ export async function runPilot(
   const started = performance.now();
   const { reporter } = options;
   // Fail fast, in this thread, on data that cannot make a pilot (e.g. nothing poisonable).
-  reporter.phase('preparing data');
+  reporter.phase(message('pilot.phase.preparingData'));
   const { summary } = prepareData(requested, await loadSource(requested));
   if (summary.untriggeredTestExcluded > 0) {
-    reporter.phase(`ASR counts ${summary.poisonedTest} triggered test prompts; ${summary.untriggeredTestExcluded} rows of the triggered file carry no payload and are left out`);
+    reporter.phase(message('pilot.phase.untriggeredExcluded', { triggered: summary.poisonedTest, excluded: summary.untriggeredTestExcluded }));
   }
   const base: RunConfig =
     options.stepBudget !== undefined && requested.training.stopping
@@ -153,16 +154,19 @@ export async function runPilot(
       const dir = options.cacheDir ?? scratch;
       mkdirSync(dir, { recursive: true });
       const shipped = shippedPretrainFile(base);
+      const pretrainParams = { pairs: summary.pretrain, epochs: base.training.pretrainEpochs };
+      const fromFile = summary.pretrainSource === 'file';
       const file = shipped ?? pretrainCacheFile(dir, base);
       if (shipped) {
         pretrainWeights = 'shipped';
-        reporter.phase(`starting from the shipped pre-trained weights (${describePretrain(summary)}, ${base.training.pretrainEpochs} epochs; resources/pretrained)`);
+        reporter.phase(message(fromFile ? 'pilot.phase.shippedFromFile' : 'pilot.phase.shippedCarved', pretrainParams));
       } else if (options.cacheDir && existsSync(file)) {
         pretrainWeights = 'cached';
-        reporter.phase(`reusing pre-trained weights ${file}`);
+        reporter.phase(message('pilot.phase.reusingWeights', { file }));
       } else {
         pretrainWeights = 'trained';
-        reporter.phase(`pre-training on ${describePretrain(summary)} for ${base.training.pretrainEpochs} epochs`);
+        reporter.phase(message(fromFile ? 'pilot.phase.pretrainFromFile' : 'pilot.phase.pretrainCarved', pretrainParams));
+        if (summary.pretrainExcluded > 0) reporter.phase(message('pilot.phase.pretrainExcluded', { excluded: summary.pretrainExcluded }));
         const job = startJob<PretrainResult>(
           { kind: 'pretrain', jobId: 'pretrain', config: configForLoss(base, 'ce'), outputFile: file },
           {
@@ -182,11 +186,13 @@ export async function runPilot(
     }
 
     const rule = base.training.stopping;
+    const epochs = base.training.epochs;
     reporter.phase(
-      rule
-        ? `fine-tuning on the poisoned data: cross-entropy and DeCE, up to ${base.training.epochs} epochs; CE's validation ASR decides when both stop` +
-            (rule.budgetSeconds ? ` (time budget ${Math.round(rule.budgetSeconds / 60)} min)` : '')
-        : `fine-tuning on the poisoned data: cross-entropy and DeCE, ${base.training.epochs} epochs`,
+      !rule
+        ? message('pilot.phase.fineTuneFixed', { epochs })
+        : rule.budgetSeconds
+          ? message('pilot.phase.fineTuneBudget', { epochs, minutes: Math.round(rule.budgetSeconds / 60) })
+          : message('pilot.phase.fineTuneStopping', { epochs }),
     );
     const losses: LossKind[] = ['ce', 'dece'];
     const budgetSeconds = rule?.budgetSeconds ?? Number.POSITIVE_INFINITY;
@@ -266,7 +272,7 @@ async function runDefenses(
   if (defenses.length === 0) return [];
   if (!ceCheckpoint) throw new Error('defenses need the cross-entropy model, which was not saved');
   const poisonedModelFile = ceCheckpoint;
-  reporter.phase(`passive defenses on the cross-entropy model: ${defenses.join(', ')}`);
+  reporter.phase(message('pilot.phase.defenses', { defenses: defenses.join(', ') }));
   // Independent of each other: side by side, like the two runs.
   return Promise.all(
     defenses.map(async (defense) => {
@@ -279,7 +285,7 @@ async function runDefenses(
         },
       );
       const outcome = await job.result;
-      reporter.phase(`${defense}: ASR ${outcome.asr.toFixed(1)}%, BLEU-4 ${outcome.bleu.toFixed(2)}, +${outcome.extraSeconds.toFixed(1)} s (${outcome.detail})`);
+      reporter.phase(message('pilot.phase.defenseResult', { defense, asr: outcome.asr, bleu: outcome.bleu, extra: outcome.extraSeconds, detail: outcome.detail }));
       return outcome;
     }),
   );

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import packageJson from '../../package.json' with { type: 'json' };
+import { APP_VERSION } from '../../common/app-version';
 import { ModelConfigSchema } from '../../common/run-config';
 import { type Seq2SeqModel, buildSeq2SeqModel } from '../engine/model';
 import { Vocabulary } from '../engine/tokenizer';
@@ -129,7 +129,7 @@ export async function exportModel(model: Seq2SeqModel, vocab: Vocabulary, meta: 
     dataSha256: checkedMeta.data.dataSha256,
     metrics: checkedMeta.data.metrics,
     createdAt: checkedMeta.data.createdAt ?? new Date().toISOString(),
-    appVersion: checkedMeta.data.appVersion ?? packageJson.version,
+    appVersion: checkedMeta.data.appVersion ?? APP_VERSION,
     weights: { bytes: weightBytes.byteLength, sha256: sha256(weightBytes) },
   };
   const modelJson = {

@@ -14,7 +14,9 @@ import { KNOWN_ATTACKS, sentences, valueList, type Sentences } from './sentences
 import { benchmarkDefenseCosts } from './benchmark-defenses';
 import { distinct, stat, statOf } from './stats';
 import { whyDeceNote } from './why-dece';
+import { storedDefenseCosts } from './defense-costs';
 import type {
+  AppendixSection,
   CaveatsSection,
   ChecklistView,
   CostRow,
@@ -27,6 +29,7 @@ import type {
   EarlyLearningSection,
   EpochView,
   GateConditionView,
+  HistoryEntryView,
   ProductionSection,
   Recommendation,
   ReportData,
@@ -184,17 +187,74 @@ function epochView(e: EpochRecord): EpochView {
 
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
 
+/** The project's records, read once, and the language: what every section is computed from. */
+interface Collected {
+  store: Store;
+  projectId: number;
+  lang: ReportLang;
+  fmt: Fmt;
+  s: Sentences;
+  stages: Stage[];
+  checklistItems: ReturnType<Store['checklist']['list']>;
+  runs: Run[];
+  allDatasets: ReturnType<Store['datasets']['list']>;
+  items: Item[];
+  /** The items that count in the results (see Item.counted). */
+  counted: Item[];
+  /** Every readable config, counted or not. */
+  configs: RunConfig[];
+  /** A loss kind tried with several parameter sets gets its parameters in its label. */
+  variantLabel: (key: string) => string;
+}
+
+/** The runs grouped by scenario, in the order each scenario first appears. */
+interface ScenarioGroups {
+  order: string[];
+  byKey: Map<string, { label: string; items: Item[] }>;
+}
+
+/** The scenario with the most CE/DeCE pairs, and its most-run DeCE variant. */
+type Headline = { scenario: ScenarioResult; ce: ResultRow; dece: ResultRow } | null;
+
 export function collectReport(store: Store, projectId: number, options: CollectOptions): ReportData {
   const { lang } = options;
   const project = store.projects.get(projectId);
   if (!project) throw new ReportProjectNotFoundError(projectId);
   const timeZone = options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   const fmt = createFmt(lang, timeZone);
-  const m = messages(lang);
-  const s = sentences(lang);
   const generatedAt = (options.now ?? (() => new Date()))().toISOString();
+  const c = readProject(store, projectId, lang, fmt);
 
-  // ---- Read everything once ----
+  const groups = scenarioGroups(c.items);
+  const results = resultsSection(c, groups);
+  const headline = headlineOf(results.scenarios);
+  const cost = costSection(c, groups, results.scenarios, headline);
+  const caveats = caveatsSection(c, results.scenarios);
+  const decision = decisionSection(c, headline, cost, caveats);
+  const datasets = datasetViews(c);
+  return {
+    lang,
+    generatedAt,
+    timeZone,
+    title: messages(lang).reportTitle(project.name),
+    project: { id: project.id, name: project.name, description: project.description, createdAt: project.createdAt },
+    decision,
+    work: workSection(c, groups, datasets),
+    production: productionSection(c),
+    results,
+    earlyLearning: earlyLearningSection(c, headline),
+    cost,
+    caveats,
+    phrases: meetingPhrases(c, { headline, cost, decision, caveats, scenarios: results.scenarios }),
+    appendix: appendixSection(c, options),
+    history: historyEntries(c),
+    runs: runViews(c),
+    datasets,
+  };
+}
+
+function readProject(store: Store, projectId: number, lang: ReportLang, fmt: Fmt): Collected {
+  const s = sentences(lang);
   const stages = store.stages.list(projectId);
   const checklistItems = STAGES.flatMap((stage) => store.checklist.list(projectId, stage));
   const runs = store.runs.list({ projectId });
@@ -222,7 +282,6 @@ export function collectReport(store: Store, projectId: number, options: CollectO
   });
   const counted = items.filter((i) => i.counted);
 
-  // A loss kind tried with several parameter sets gets its parameters in its label.
   const variantsPerLoss = new Map<string, Set<string>>();
   for (const i of counted) {
     const set = variantsPerLoss.get(i.loss) ?? new Set<string>();
@@ -234,11 +293,14 @@ export function collectReport(store: Store, projectId: number, options: CollectO
     const params = variantParams(key);
     return (variantsPerLoss.get(loss)?.size ?? 0) > 1 && params ? s.variant(lossLabel(loss), params) : lossLabel(loss);
   };
+  const configs = items.map((i) => i.config).filter((config): config is RunConfig => config !== null);
+  return { store, projectId, lang, fmt, s, stages, checklistItems, runs, allDatasets, items, counted, configs, variantLabel };
+}
 
-  const datasetsById = new Map(allDatasets.map((d) => [d.id, d]));
-  const usedDatasetIds = new Set(runs.map((r) => r.datasetId).filter((id): id is number => id !== null));
-  const datasets: DatasetView[] = allDatasets
-    .filter((d) => d.projectId === projectId || usedDatasetIds.has(d.id))
+function datasetViews(c: Collected): DatasetView[] {
+  const usedDatasetIds = new Set(c.runs.map((r) => r.datasetId).filter((id): id is number => id !== null));
+  return c.allDatasets
+    .filter((d) => d.projectId === c.projectId || usedDatasetIds.has(d.id))
     .map((d) => ({
       id: d.id,
       name: d.name,
@@ -246,51 +308,57 @@ export function collectReport(store: Store, projectId: number, options: CollectO
       sourcePath: d.sourcePath,
       sha256: d.sha256,
       counts: { ...d.counts },
-      runIds: runs.filter((r) => r.datasetId === d.id).map((r) => r.id),
+      runIds: c.runs.filter((r) => r.datasetId === d.id).map((r) => r.id),
     }));
+}
 
-  // ---- Results per scenario ----
-  const scenarioOrder: string[] = [];
-  const byScenario = new Map<string, { label: string; items: Item[] }>();
+function scenarioGroups(items: readonly Item[]): ScenarioGroups {
+  const order: string[] = [];
+  const byKey = new Map<string, { label: string; items: Item[] }>();
   for (const i of items) {
     if (i.scenarioKey === null || i.scenarioLabel === null) continue;
-    let group = byScenario.get(i.scenarioKey);
+    let group = byKey.get(i.scenarioKey);
     if (!group) {
       group = { label: i.scenarioLabel, items: [] };
-      byScenario.set(i.scenarioKey, group);
-      scenarioOrder.push(i.scenarioKey);
+      byKey.set(i.scenarioKey, group);
+      order.push(i.scenarioKey);
     }
     group.items.push(i);
   }
+  return { order, byKey };
+}
 
-  const rowsFor = (group: Item[]): ResultRow[] => {
-    const byVariant = new Map<string, Item[]>();
-    for (const i of group.filter((x) => x.counted)) byVariant.set(i.variantKey, [...(byVariant.get(i.variantKey) ?? []), i]);
-    return [...byVariant.entries()]
-      .sort(([a], [b]) => lossRank(a.split('|')[0] ?? a) - lossRank(b.split('|')[0] ?? b) || a.localeCompare(b))
-      .map(([key, list]): ResultRow => {
-        const finals = list.map((i) => i.final).filter((e): e is EpochRecord => e !== null);
-        const codeBleu = finals.map((e) => numberOrNull(e.extra['codeBleu'])).filter((v): v is number => v !== null);
-        const loss = key.split('|')[0] ?? key;
-        return {
-          key,
-          loss,
-          label: variantLabel(key),
-          n: list.length,
-          seeds: distinct(list.map((i) => i.config?.seed ?? Number.NaN)),
-          runIds: list.map((i) => i.run.id),
-          bleu: statOf(finals.map((e) => e.bleu)),
-          codeBleu: stat(codeBleu),
-          exactMatch: statOf(finals.map((e) => e.exactMatch)),
-          asr: statOf(finals.map((e) => e.asr)),
-        };
-      });
-  };
+/** One row per loss variant of the counted items, CE first. */
+function resultRows(c: Collected, group: readonly Item[]): ResultRow[] {
+  const byVariant = new Map<string, Item[]>();
+  for (const i of group.filter((x) => x.counted)) byVariant.set(i.variantKey, [...(byVariant.get(i.variantKey) ?? []), i]);
+  return [...byVariant.entries()]
+    .sort(([a], [b]) => lossRank(a.split('|')[0] ?? a) - lossRank(b.split('|')[0] ?? b) || a.localeCompare(b))
+    .map(([key, list]): ResultRow => {
+      const finals = list.map((i) => i.final).filter((e): e is EpochRecord => e !== null);
+      const codeBleu = finals.map((e) => numberOrNull(e.extra['codeBleu'])).filter((v): v is number => v !== null);
+      const loss = key.split('|')[0] ?? key;
+      return {
+        key,
+        loss,
+        label: c.variantLabel(key),
+        n: list.length,
+        seeds: distinct(list.map((i) => i.config?.seed ?? Number.NaN)),
+        runIds: list.map((i) => i.run.id),
+        bleu: statOf(finals.map((e) => e.bleu)),
+        codeBleu: stat(codeBleu),
+        exactMatch: statOf(finals.map((e) => e.exactMatch)),
+        asr: statOf(finals.map((e) => e.asr)),
+      };
+    });
+}
 
-  const scenarios: ScenarioResult[] = scenarioOrder.flatMap((key) => {
-    const group = byScenario.get(key);
+function resultsSection(c: Collected, groups: ScenarioGroups): ResultsSection {
+  const { s } = c;
+  const scenarios: ScenarioResult[] = groups.order.flatMap((key) => {
+    const group = groups.byKey.get(key);
     if (!group) return [];
-    const rows = rowsFor(group.items);
+    const rows = resultRows(c, group.items);
     if (rows.length === 0) return [];
     const ce = rows.find((r) => r.loss === 'ce');
     const diffs: DiffRow[] = ce
@@ -306,71 +374,77 @@ export function collectReport(store: Store, projectId: number, options: CollectO
       : [];
     return [{ key, label: group.label, rows, diffs, unfinished: group.items.filter((i) => !i.counted).length }];
   });
-  const unfinishedCount = items.filter((i) => !i.counted).length;
-  const results: ResultsSection = {
+  return {
     scenarios,
     codeBleuMeasured: scenarios.some((sc) => sc.rows.some((r) => r.codeBleu !== null)),
-    note: items.length === 0 ? s.noRuns : scenarios.length === 0 ? s.noFinishedRuns : null,
+    note: c.items.length === 0 ? s.noRuns : scenarios.length === 0 ? s.noFinishedRuns : null,
   };
+}
 
-  // The headline: the scenario with the most CE/DeCE pairs, and its most-run DeCE variant.
-  const headline = (() => {
-    let best: { scenario: ScenarioResult; ce: ResultRow; dece: ResultRow } | null = null;
-    for (const sc of scenarios) {
-      const ce = sc.rows.find((r) => r.loss === 'ce');
-      const dece = sc.rows.filter((r) => r.loss === 'dece').sort((a, b) => b.n - a.n)[0];
-      if (!ce || !dece) continue;
-      const score = Math.min(ce.n, dece.n) * 1000 + ce.n + dece.n;
-      const bestScore = best ? Math.min(best.ce.n, best.dece.n) * 1000 + best.ce.n + best.dece.n : -1;
-      if (score > bestScore) best = { scenario: sc, ce, dece };
-    }
-    return best;
-  })();
+function headlineOf(scenarios: readonly ScenarioResult[]): Headline {
+  let best: Headline = null;
+  for (const sc of scenarios) {
+    const ce = sc.rows.find((r) => r.loss === 'ce');
+    const dece = sc.rows.filter((r) => r.loss === 'dece').sort((a, b) => b.n - a.n)[0];
+    if (!ce || !dece) continue;
+    const score = Math.min(ce.n, dece.n) * 1000 + ce.n + dece.n;
+    const bestScore = best ? Math.min(best.ce.n, best.dece.n) * 1000 + best.ce.n + best.dece.n : -1;
+    if (score > bestScore) best = { scenario: sc, ce, dece };
+  }
+  return best;
+}
 
-  // ---- Early learning: per-epoch means of the headline CE and DeCE ----
+/** Per-epoch means of the headline CE and DeCE. */
+function earlyLearningSection(c: Collected, headline: Headline): EarlyLearningSection {
+  const { s, fmt } = c;
   const curve = (key: string, scenarioKey: string): CurveSeries => {
-    const list = counted.filter((i) => i.scenarioKey === scenarioKey && i.variantKey === key);
+    const list = c.counted.filter((i) => i.scenarioKey === scenarioKey && i.variantKey === key);
     const epochsSeen = distinct(list.flatMap((i) => i.epochs.map((e) => e.epoch)));
     const loss = key.split('|')[0] ?? key;
     return {
       key,
       loss,
-      label: variantLabel(key),
+      label: c.variantLabel(key),
       points: epochsSeen.map((epoch) => {
         const at = list.map((i) => i.epochs.find((e) => e.epoch === epoch)).filter((e): e is EpochRecord => e !== undefined);
         return { epoch, bleu: sum(at.map((e) => e.bleu)) / at.length, asr: sum(at.map((e) => e.asr)) / at.length, n: at.length };
       }),
     };
   };
-  const earlyLearning: EarlyLearningSection = (() => {
-    if (!headline) return { scenarioLabel: null, series: [], reading: null, note: s.noCurves };
-    const series = [curve(headline.ce.key, headline.scenario.key), curve(headline.dece.key, headline.scenario.key)];
-    const [ce, dece] = series;
-    let reading: string | null = null;
-    if (ce && dece && ce.points.length > 0 && dece.points.length > 0) {
-      const ceMax = ce.points.reduce((best, p) => (p.asr > best.asr ? p : best));
-      const deceMax = Math.max(...dece.points.map((p) => p.asr));
-      const epochs = Math.max(ce.points.length, dece.points.length);
-      const lastBleu = (c: CurveSeries) => fmt.num(c.points.at(-1)?.bleu ?? null, 1);
-      reading =
-        ceMax.asr < PILOT_CLAIM.minCeAsr
-          ? s.earlyReadingNotLearned(fmt.pctShort(ceMax.asr), epochs)
-          : s.earlyReading(fmt.pctShort(ceMax.asr), ceMax.epoch, fmt.pctShort(deceMax), epochs, lastBleu(ce), lastBleu(dece));
-    }
-    return { scenarioLabel: headline.scenario.label, series, reading, note: null };
-  })();
+  if (!headline) return { scenarioLabel: null, series: [], reading: null, note: s.noCurves };
+  const series = [curve(headline.ce.key, headline.scenario.key), curve(headline.dece.key, headline.scenario.key)];
+  const [ce, dece] = series;
+  let reading: string | null = null;
+  if (ce && dece && ce.points.length > 0 && dece.points.length > 0) {
+    const ceMax = ce.points.reduce((best, p) => (p.asr > best.asr ? p : best));
+    const deceMax = Math.max(...dece.points.map((p) => p.asr));
+    const epochs = Math.max(ce.points.length, dece.points.length);
+    const lastBleu = (curveSeries: CurveSeries) => fmt.num(curveSeries.points.at(-1)?.bleu ?? null, 1);
+    reading =
+      ceMax.asr < PILOT_CLAIM.minCeAsr
+        ? s.earlyReadingNotLearned(fmt.pctShort(ceMax.asr), epochs)
+        : s.earlyReading(fmt.pctShort(ceMax.asr), ceMax.epoch, fmt.pctShort(deceMax), epochs, lastBleu(ce), lastBleu(dece));
+  }
+  return { scenarioLabel: headline.scenario.label, series, reading, note: null };
+}
 
-  // ---- Cost ----
+const runSeconds = (i: Item) => sum(i.epochs.map((e) => e.seconds));
+
+/** The CE row and the (headline) DeCE row of the cost table, when there are. */
+function costPair(rows: readonly CostRow[], headline: Headline): { ce: CostRow | undefined; dece: CostRow | undefined } {
+  return { ce: rows.find((r) => r.key === 'ce'), dece: rows.find((r) => r.key === headline?.dece.key) ?? rows.find((r) => r.key.startsWith('dece')) };
+}
+
+function costSection(c: Collected, groups: ScenarioGroups, scenarios: readonly ScenarioResult[], headline: Headline): CostSection {
+  const { s, fmt, counted } = c;
   const perEpochSeconds = (i: Item) => (i.epochs.length > 0 ? sum(i.epochs.map((e) => e.seconds)) / i.epochs.length : Number.NaN);
-  const runSeconds = (i: Item) => sum(i.epochs.map((e) => e.seconds));
   const costScenarioKey = headline?.scenario.key ?? scenarios[0]?.key ?? null;
   const costItems = counted.filter((i) => i.scenarioKey === costScenarioKey);
-  const costRows: CostRow[] = rowsFor(costItems).map((r) => {
+  const costRows: CostRow[] = resultRows(c, costItems).map((r) => {
     const list = costItems.filter((i) => i.variantKey === r.key);
     return { key: r.key, label: r.label, runs: list.length, secondsPerEpoch: statOf(list.map(perEpochSeconds)), secondsPerRun: statOf(list.map(runSeconds)) };
   });
-  const ceCost = costRows.find((r) => r.key === 'ce');
-  const deceCost = costRows.find((r) => r.key === headline?.dece.key) ?? costRows.find((r) => r.key.startsWith('dece'));
+  const { ce: ceCost, dece: deceCost } = costPair(costRows, headline);
   const deceOverCe = ceCost && deceCost ? deceCost.secondsPerEpoch.mean / ceCost.secondsPerEpoch.mean - 1 : null;
   const defenseGroups = new Map<string, Item[]>();
   for (const i of counted) {
@@ -385,25 +459,34 @@ export function collectReport(store: Store, projectId: number, options: CollectO
     const ceMean = ceBase.length > 0 ? sum(ceBase.map(runSeconds)) / ceBase.length : null;
     return { label, runs: list.length, secondsPerRun: seconds, extraOverCe: ceMean ? seconds.mean / ceMean - 1 : null };
   });
-  const defenses = [...taggedDefenses, ...benchmarkDefenseCosts(store, projectId)];
+  const ceItemsById = new Map(counted.filter((i) => i.loss === 'ce').map((i) => [i.run.id, i]));
+  const defenses: DefenseCost[] = [
+    ...taggedDefenses,
+    ...storedDefenseCosts(c.store.defenses.listForProject(c.projectId), (runId) => {
+      const ce = ceItemsById.get(runId);
+      return ce ? runSeconds(ce) : null;
+    }),
+    ...benchmarkDefenseCosts(c.store, c.projectId),
+  ];
   const costSummary =
     ceCost && deceCost
       ? s.cost(fmt.seconds(deceCost.secondsPerEpoch.mean), fmt.seconds(ceCost.secondsPerEpoch.mean), fmt.ratio(deceOverCe))
       : costRows[0]
         ? s.costOnlyOne(costRows[0].label, fmt.seconds(costRows[0].secondsPerEpoch.mean))
         : null;
-  const costScenarioLabel = costScenarioKey === null ? null : (byScenario.get(costScenarioKey)?.label ?? null);
-  const cost: CostSection = {
-    scenarioLabel: costScenarioLabel,
+  return {
+    scenarioLabel: costScenarioKey === null ? null : (groups.byKey.get(costScenarioKey)?.label ?? null),
     rows: costRows,
     deceOverCe,
     summary: costSummary,
     defenses,
-    defensesNote: [defenses.length > 0 ? s.defensesSome : s.defensesNone, whyDeceNote(store, projectId, lang, fmt)].filter((x) => x !== null).join(' '),
+    defensesNote: [defenses.length > 0 ? s.defensesSome : s.defensesNone, whyDeceNote(c.store, c.projectId, c.lang, fmt)].filter((x) => x !== null).join(' '),
     note: costRows.length === 0 ? s.costNone : null,
   };
+}
 
-  // ---- Caveats ----
+function caveatsSection(c: Collected, scenarios: readonly ScenarioResult[]): CaveatsSection {
+  const { s, fmt, counted, configs } = c;
   const deceCounted = counted.filter((i) => i.loss === 'dece' && i.config);
   const lsValues = distinct(deceCounted.map((i) => i.config?.loss.labelSmoothing ?? Number.NaN));
   const abValues = distinct(deceCounted.map((i) => i.config?.loss.alphaBase ?? Number.NaN));
@@ -424,10 +507,9 @@ export function collectReport(store: Store, projectId: number, options: CollectO
       : sensitivity.length === 1
         ? s.sensitivityOne(valueList(fmt, lsValues), valueList(fmt, abValues))
         : s.sensitivityMany(sensitivity.length, valueList(fmt, lsValues), valueList(fmt, abValues));
-  const configs = items.map((i) => i.config).filter((c): c is RunConfig => c !== null);
-  const testedKinds = new Set(configs.filter((c) => c.data.corpus.kind !== 'poisoned-files').map((c) => c.data.attack.kind as string));
+  const testedKinds = new Set(configs.filter((config) => config.data.corpus.kind !== 'poisoned-files').map((config) => config.data.attack.kind as string));
   const attacksTested = [...KNOWN_ATTACKS.filter((a) => testedKinds.has(a)), ...[...testedKinds].filter((a) => !(KNOWN_ATTACKS as readonly string[]).includes(a))].map(s.attackName);
-  if (configs.some((c) => c.data.corpus.kind === 'poisoned-files')) attacksTested.push(s.importedPoisoned);
+  if (configs.some((config) => config.data.corpus.kind === 'poisoned-files')) attacksTested.push(s.importedPoisoned);
   const attacksUntested = KNOWN_ATTACKS.filter((a) => !testedKinds.has(a)).map(s.attackName);
   const attacksText =
     attacksTested.length === 0
@@ -436,15 +518,16 @@ export function collectReport(store: Store, projectId: number, options: CollectO
         ? s.attacksAllTested(fmt.list(attacksTested))
         : s.attacksText(fmt.list(attacksTested), fmt.list(attacksUntested));
   const other: string[] = [];
-  const countedConfigs = counted.map((i) => i.config).filter((c): c is RunConfig => c !== null);
+  const countedConfigs = counted.map((i) => i.config).filter((config): config is RunConfig => config !== null);
   if (countedConfigs.length > 0) {
-    other.push(s.evalLimit(Math.max(...countedConfigs.map((c) => c.data.evalLimit))));
+    other.push(s.evalLimit(Math.max(...countedConfigs.map((config) => config.data.evalLimit))));
     if (scenarios.some((sc) => sc.rows.some((r) => r.n === 1))) other.push(s.singleSeed);
     const biggest = countedConfigs.reduce((a, b) => (b.model.dModel > a.model.dModel ? b : a));
     if (biggest.model.dModel <= 256) other.push(s.smallModel(biggest.model.dModel, `${biggest.model.encoderLayers}+${biggest.model.decoderLayers}`));
   }
+  const unfinishedCount = c.items.filter((i) => !i.counted).length;
   if (unfinishedCount > 0) other.push(s.unfinishedExcluded(unfinishedCount));
-  const caveats: CaveatsSection = {
+  return {
     labelSmoothingValues: lsValues,
     alphaBaseValues: abValues,
     sensitivity,
@@ -455,15 +538,19 @@ export function collectReport(store: Store, projectId: number, options: CollectO
     adaptiveText: adaptiveText(s, configs),
     other,
   };
+}
 
-  // ---- Gate and decision ----
+/** The gate of the stage at hand, with the advisory "CE learned the backdoor" condition, and the recommendation. */
+function decisionSection(c: Collected, headline: Headline, cost: CostSection, caveats: CaveatsSection): DecisionSection {
+  const { store, projectId, lang, s, fmt, stages, counted, checklistItems } = c;
+  const m = messages(lang);
   const target: Stage | undefined = stages.find((st) => st.status === 'active') ?? stages.at(-1);
   const targetName: StageName = target?.stage ?? 'pilot';
   const previousName = STAGES[STAGES.indexOf(targetName) - 1];
   const previous = previousName === undefined ? null : (stages.find((st) => st.stage === previousName) ?? null);
   // Production is judged on the Benchmark stage's runs (see evaluateProductionGate), so its pairs come from there.
   const evidenceStage: StageName = targetName === 'production' ? 'benchmark' : targetName;
-  const gateRuns: GateRun[] = items
+  const gateRuns: GateRun[] = c.items
     .filter((i) => i.run.stage === evidenceStage && i.config !== null && isLossKind(i.loss))
     .map((i) => ({
       id: i.run.id,
@@ -481,11 +568,11 @@ export function collectReport(store: Store, projectId: number, options: CollectO
     ...(targetName === 'production' ? { production: productionGateInput(store, projectId) } : {}),
   });
   const pairs = pairRuns(gateRuns);
-  const conditions: GateConditionView[] = evaluation.conditions.map((c) => ({
-    id: c.id,
-    label: renderMessage(c.labelMessage, lang),
-    holds: c.holds,
-    detail: renderMessage(c.detailMessage, lang),
+  const conditions: GateConditionView[] = evaluation.conditions.map((condition) => ({
+    id: condition.id,
+    label: renderMessage(condition.labelMessage, lang),
+    holds: condition.holds,
+    detail: renderMessage(condition.detailMessage, lang),
     advisory: false,
   }));
   const ceLearned = pairs.length > 0 && pairs.every((p) => p.ce.final.asr >= PILOT_CLAIM.minCeAsr);
@@ -499,9 +586,9 @@ export function collectReport(store: Store, projectId: number, options: CollectO
         : s.noPairs,
     advisory: true,
   });
-  const measuredFailure = pairs.length > 0 && conditions.some((c) => (c.id === 'dece-asr' || c.id === 'attack-asr' || c.id === 'bleu-drop') && !c.holds);
+  const measuredFailure = pairs.length > 0 && conditions.some((condition) => (condition.id === 'dece-asr' || condition.id === 'attack-asr' || condition.id === 'bleu-drop') && !condition.holds);
   const recommendation: Recommendation = measuredFailure ? 'no-go' : evaluation.canPass && ceLearned ? 'go' : 'not-yet';
-  const failing = conditions.filter((c) => !c.holds).map((c) => c.label);
+  const failing = conditions.filter((condition) => !condition.holds).map((condition) => condition.label);
 
   const deceFinals = counted.filter((i) => i.loss === 'dece').map((i) => i.final?.asr ?? Number.NaN);
   const risk =
@@ -510,19 +597,18 @@ export function collectReport(store: Store, projectId: number, options: CollectO
       : s.risk(
           fmt.pctShort(headline ? headline.dece.asr.mean : Math.max(...deceFinals)),
           headline ? fmt.pctShort(headline.ce.asr.mean) : null,
-          attacksUntested.length,
+          caveats.attacksUntested.length,
           KNOWN_ATTACKS.length,
         );
-  const costSentence = costSummary ?? s.costNone;
   const nextStageName = STAGES[STAGES.indexOf(targetName) + 1];
-  const openItem = (stage: StageName | undefined) => (stage === undefined ? null : (checklistItems.find((c) => c.stage === stage && !c.done)?.text ?? null));
+  const openItem = (stage: StageName | undefined) => (stage === undefined ? null : (checklistItems.find((item) => item.stage === stage && !item.done)?.text ?? null));
   const next =
     recommendation === 'go'
       ? s.nextGo(stageLabel(lang, targetName), nextStageName === undefined ? null : stageLabel(lang, nextStageName), openItem(nextStageName ?? targetName))
       : recommendation === 'no-go'
         ? s.nextNoGo(failing)
         : s.nextNotYet(failing, openItem(targetName));
-  const decision: DecisionSection = {
+  return {
     recommendation,
     recommendationLabel: m.recommendation[recommendation],
     stage: targetName,
@@ -530,12 +616,15 @@ export function collectReport(store: Store, projectId: number, options: CollectO
     gateSource: 'services',
     conditions,
     risk,
-    cost: costSentence,
+    cost: cost.summary ?? s.costNone,
     next,
   };
+}
 
-  // ---- What was done ----
-  const stageViews: StageView[] = stages.map((st) => ({
+/** What was done: stages, checklist, data, attacks and scenarios. */
+function workSection(c: Collected, groups: ScenarioGroups, datasets: DatasetView[]): WorkSection {
+  const { lang, s, items, runs } = c;
+  const stageViews: StageView[] = c.stages.map((st) => ({
     stage: st.stage,
     label: stageLabel(lang, st.stage),
     status: st.status,
@@ -548,29 +637,31 @@ export function collectReport(store: Store, projectId: number, options: CollectO
     decisionReason: st.decisionReason,
     runCount: runs.filter((r) => r.stage === st.stage).length,
   }));
-  const checklist: ChecklistView[] = checklistItems.map((c) => ({
-    stage: c.stage,
-    stageLabel: stageLabel(lang, c.stage),
-    text: c.text,
-    done: c.done,
-    doneBy: c.doneBy,
-    doneAt: c.doneAt,
-    note: c.note,
+  const checklist: ChecklistView[] = c.checklistItems.map((item) => ({
+    stage: item.stage,
+    stageLabel: stageLabel(lang, item.stage),
+    text: item.text,
+    done: item.done,
+    doneBy: item.doneBy,
+    doneAt: item.doneAt,
+    note: item.note,
   }));
-  const work: WorkSection = {
+  return {
     stages: stageViews,
     checklist,
     datasets,
-    attacks: [...new Set(configs.map((c) => attackLabel(s, c)))],
-    scenarios: scenarioOrder.map((k) => byScenario.get(k)?.label ?? k),
+    attacks: [...new Set(c.configs.map((config) => attackLabel(s, config)))],
+    scenarios: groups.order.map((k) => groups.byKey.get(k)?.label ?? k),
     runCounts: { total: items.length, finished: items.filter((i) => i.run.status === 'finished').length, unfinished: items.filter((i) => i.run.status !== 'finished').length },
     note: items.length === 0 ? s.noRuns : null,
   };
+}
 
-  // ---- Production records ----
+function productionSection(c: Collected): ProductionSection {
+  const { store, projectId, s } = c;
   const productionSettings = store.production.settings(projectId);
   const currentSignOff = store.production.currentSignOff(projectId);
-  const production: ProductionSection = {
+  return {
     hyperparameters: productionSettings.hyperparameters,
     rollbackPlan: productionSettings.rollbackPlan,
     switchSteps: store.production.switchSteps(projectId).map(({ percent, check, outcome, actor, at }) => ({ percent, check, outcome, actor, at })),
@@ -590,39 +681,49 @@ export function collectReport(store: Store, projectId: number, options: CollectO
       at: p.at,
     })),
   };
+}
 
-  // ---- Phrases for the meeting ----
+/** Phrases for the meeting (ReportData.phrases). */
+function meetingPhrases(
+  c: Collected,
+  sections: { headline: Headline; cost: CostSection; decision: DecisionSection; caveats: CaveatsSection; scenarios: readonly ScenarioResult[] },
+): string[] {
+  const { lang, s, fmt, counted } = c;
+  const { headline, cost, decision, caveats } = sections;
+  if (!headline) return [s.phraseNoData];
   const phrases: string[] = [];
-  if (headline) {
-    const ceAsr = headline.ce.asr.mean;
-    const deceAsr = headline.dece.asr.mean;
-    const bleuDelta = fmt.signed(headline.dece.bleu.mean - headline.ce.bleu.mean, 1);
-    phrases.push(
-      ceAsr >= PILOT_CLAIM.minCeAsr && deceAsr < ceAsr
-        ? s.phraseEffect(fmt.pctShort(ceAsr), fmt.pctShort(deceAsr), bleuDelta)
-        : s.phraseNoEffect(fmt.pctShort(ceAsr), fmt.pctShort(deceAsr), bleuDelta),
-    );
-    if (ceCost && deceCost) phrases.push(s.phraseCost(fmt.ratio(deceOverCe), fmt.seconds(deceCost.secondsPerEpoch.mean), fmt.seconds(ceCost.secondsPerEpoch.mean)));
-    const seeds = distinct(counted.map((i) => i.config?.seed ?? Number.NaN)).map(String);
-    const gateConditions = conditions.filter((c) => !c.advisory);
-    phrases.push(
-      s.phraseScope(
-        counted.filter((i) => i.loss === 'ce').length,
-        counted.filter((i) => i.loss === 'dece').length,
-        scenarios.length,
-        fmt.list(seeds),
-        stageLabel(lang, targetName),
-        gateConditions.filter((c) => c.holds).length,
-        gateConditions.length,
-      ),
-    );
-    if (attacksUntested.length > 0) phrases.push(s.phraseCaveat(fmt.list(attacksUntested)));
-  } else {
-    phrases.push(s.phraseNoData);
-  }
+  const ceAsr = headline.ce.asr.mean;
+  const deceAsr = headline.dece.asr.mean;
+  const bleuDelta = fmt.signed(headline.dece.bleu.mean - headline.ce.bleu.mean, 1);
+  phrases.push(
+    ceAsr >= PILOT_CLAIM.minCeAsr && deceAsr < ceAsr
+      ? s.phraseEffect(fmt.pctShort(ceAsr), fmt.pctShort(deceAsr), bleuDelta)
+      : s.phraseNoEffect(fmt.pctShort(ceAsr), fmt.pctShort(deceAsr), bleuDelta),
+  );
+  const { ce: ceCost, dece: deceCost } = costPair(cost.rows, headline);
+  if (ceCost && deceCost) phrases.push(s.phraseCost(fmt.ratio(cost.deceOverCe), fmt.seconds(deceCost.secondsPerEpoch.mean), fmt.seconds(ceCost.secondsPerEpoch.mean)));
+  const seeds = distinct(counted.map((i) => i.config?.seed ?? Number.NaN)).map(String);
+  const gateConditions = decision.conditions.filter((condition) => !condition.advisory);
+  phrases.push(
+    s.phraseScope(
+      counted.filter((i) => i.loss === 'ce').length,
+      counted.filter((i) => i.loss === 'dece').length,
+      sections.scenarios.length,
+      fmt.list(seeds),
+      stageLabel(lang, decision.stage),
+      gateConditions.filter((condition) => condition.holds).length,
+      gateConditions.length,
+    ),
+  );
+  if (caveats.attacksUntested.length > 0) phrases.push(s.phraseCaveat(fmt.list(caveats.attacksUntested)));
+  return phrases;
+}
 
-  // ---- Runs (appendix, CSV) ----
-  const runViews: RunView[] = items.map((i): RunView => {
+/** Every run with every recorded epoch (ReportData.runs: the appendix and the CSV). */
+function runViews(c: Collected): RunView[] {
+  const { store, lang, s } = c;
+  const datasetsById = new Map(c.allDatasets.map((d) => [d.id, d]));
+  return c.items.map((i): RunView => {
     const reproduce = reproduceCommand(i.config, i.loss, s);
     return {
       id: i.run.id,
@@ -630,7 +731,7 @@ export function collectReport(store: Store, projectId: number, options: CollectO
       stage: i.run.stage,
       stageLabel: stageLabel(lang, i.run.stage),
       loss: i.loss,
-      lossLabel: i.counted ? variantLabel(i.variantKey) : lossLabel(i.loss),
+      lossLabel: i.counted ? c.variantLabel(i.variantKey) : lossLabel(i.loss),
       status: i.run.status,
       statusLabel: runStatusLabel(lang, i.run.status),
       seed: i.config?.seed ?? null,
@@ -653,8 +754,11 @@ export function collectReport(store: Store, projectId: number, options: CollectO
       commandNote: reproduce.note,
     };
   });
+}
 
-  const history = auditTrail(store, { projectId }).entries.map((e) => ({
+function historyEntries(c: Collected): HistoryEntryView[] {
+  const { lang } = c;
+  return auditTrail(c.store, { projectId: c.projectId }).entries.map((e) => ({
     at: e.at,
     actor: e.actor,
     what: [auditActionText(e.action, lang), e.stage === null ? null : stageLabel(lang, e.stage), e.target].filter((x) => x !== null).join(' · '),
@@ -662,37 +766,19 @@ export function collectReport(store: Store, projectId: number, options: CollectO
     after: e.after,
     reason: e.reason,
   }));
+}
 
-  const appendix = {
+function appendixSection(c: Collected, options: CollectOptions): AppendixSection {
+  return {
     versions: {
       app: options.versions?.app ?? findAppVersion(),
       node: options.versions?.node ?? process.versions.node,
       tfjs: options.versions?.tfjs ?? findTfjsVersion(),
-      schema: store.schemaVersion,
+      schema: c.store.schemaVersion,
       platform: options.versions?.platform ?? `${process.platform} ${process.arch}`,
     },
-    backends: [...new Set(runs.filter((r) => r.startedAt !== null).map((r) => r.backend))].sort(),
-    note: s.versionsNote,
-  };
-
-  return {
-    lang,
-    generatedAt,
-    timeZone,
-    title: m.reportTitle(project.name),
-    project: { id: project.id, name: project.name, description: project.description, createdAt: project.createdAt },
-    decision,
-    work,
-    production,
-    results,
-    earlyLearning,
-    cost,
-    caveats,
-    phrases,
-    appendix,
-    history,
-    runs: runViews,
-    datasets,
+    backends: [...new Set(c.runs.filter((r) => r.startedAt !== null).map((r) => r.backend))].sort(),
+    note: c.s.versionsNote,
   };
 }
 

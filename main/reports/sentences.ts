@@ -144,8 +144,8 @@ const EN: Sentences = {
     `With CE the attack success rate reached ${ceMax} by epoch ${ceEpoch}; with DeCE it stayed at or below ${deceMax} over ${epochs} epoch(s). Clean BLEU-4 at the last epoch: CE ${ceBleu}, DeCE ${deceBleu}.`,
   costScenario: (scenario) => `Measured on: ${scenario}.`,
   defensesNone:
-    'Not measured in the stored runs: no run is tagged as a passive defense (tag “defense:<name>”). “npm run pilot -- --defenses onion,spectral” measures ONION and spectral signatures, but its results are not kept in the store.',
-  defensesSome: 'Runs tagged as passive defenses, against CE’s seconds per run in the same scenario.',
+    'Not measured in the stored runs: no passive defense was measured on a CE run of this project, and no run is tagged as one (tag “defense:<name>”). “npm run pilot -- --defenses onion,spectral --data-dir DIR --project ID” measures ONION and spectral signatures and stores them here.',
+  defensesSome: 'Passive defenses measured on a CE run (npm run pilot -- --defenses) and runs tagged as passive defenses: seconds per run, and the extra time against the CE run.',
 
   sensitivityNone: 'Not measured: no DeCE run has finished.',
   sensitivityOne: (ls, ab) => `Only one setting was tried (label_smoothing ${ls}, alpha_base ${ab}); how the results move with these values has not been measured.`,
@@ -231,8 +231,8 @@ const JA: Sentences = {
     `CE では攻撃成功率がエポック ${ceEpoch} までに ${ceMax} に達した一方、DeCE では ${epochs} エポックを通じて ${deceMax} 以下にとどまりました。最終エポックのクリーン BLEU-4 は CE ${ceBleu}、DeCE ${deceBleu} です。`,
   costScenario: (scenario) => `測定対象: ${scenario}。`,
   defensesNone:
-    '保存されたランでは未測定です: 受動的防御としてタグ付けされたラン（タグ「defense:<名前>」）がありません。「npm run pilot -- --defenses onion,spectral」で ONION とスペクトル署名を測れますが、その結果はストアに保存されません。',
-  defensesSome: '受動的防御としてタグ付けされたランの時間を、同じシナリオの CE の 1 ランあたりの秒数と比べています。',
+    '保存されたランでは未測定です: このプロジェクトの CE ランで測った受動的防御も、受動的防御としてタグ付けされたラン（タグ「defense:<名前>」）もありません。「npm run pilot -- --defenses onion,spectral --data-dir DIR --project ID」で ONION とスペクトル署名を測り、ここに保存できます。',
+  defensesSome: 'CE ランで測った受動的防御（npm run pilot -- --defenses）と、受動的防御としてタグ付けされたラン: 1 ランあたりの秒数と、CE ランに対する追加時間です。',
 
   sensitivityNone: '未測定: 完了した DeCE のランがありません。',
   sensitivityOne: (ls, ab) => `試した設定は 1 つだけです（label_smoothing ${ls}、alpha_base ${ab}）。値を変えたときに結果がどう動くかは測定していません。`,

@@ -1,3 +1,4 @@
+import type { GateConditionId } from '../../common/catalog';
 import type { StageName } from '../store/index';
 
 /**
@@ -23,8 +24,8 @@ export interface Stat {
 }
 
 export interface GateConditionView {
-  /** 'previous-stage' | 'min-runs' | 'paired-runs' | 'dece-asr' | 'bleu-drop' | 'ce-learned' | … */
-  id: string;
+  /** A gate condition of the catalog, or the report's own advisory 'ce-learned'. */
+  id: GateConditionId | 'ce-learned';
   label: string;
   holds: boolean;
   detail: string;

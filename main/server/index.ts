@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiError, METHOD_NAMES, parseInput, type AppEvent, type Handlers, type MethodName } from '../../common/contract';
+import { ApiError, METHOD_NAMES, dispatch, type AppEvent, type Handlers, type MethodName } from '../../common/contract';
 import { closeAfterRefusal } from './refusal';
 import { serveStatic, SECURITY_HEADERS } from './static';
 
@@ -159,9 +159,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         throw new HttpError(400, 'invalid-input', `${name}: the body is not valid JSON`);
       }
     }
-    const handler = options.handlers[name] as (input: unknown) => Promise<unknown>;
     try {
-      const output = await handler(parseInput(name, input));
+      const output = await dispatch(options.handlers, name, input);
       sendJson(res, 200, output);
     } catch (error) {
       if (error instanceof ApiError) throw new HttpError(STATUS[error.code], error.code, error.message, {}, error.i18n);

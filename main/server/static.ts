@@ -15,7 +15,8 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'X-Frame-Options': 'DENY',
 };
 
-const TYPES: Readonly<Record<string, string>> = {
+/** Content types by file extension, for the renderer's files (also served by Electron's app:// scheme). */
+export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
@@ -79,7 +80,7 @@ export async function serveStatic(req: IncomingMessage, res: ServerResponse, roo
     real = realFile;
     res.writeHead(200, {
       ...SECURITY_HEADERS,
-      'Content-Type': TYPES[extname(real).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Type': CONTENT_TYPES[extname(real).toLowerCase()] ?? 'application/octet-stream',
       'Content-Length': info.size,
       // index.html names the hashed bundles, so it must be revalidated; the bundles may be cached.
       'Cache-Control': extname(real).toLowerCase() === '.html' ? 'no-cache' : 'public, max-age=3600',

@@ -1,11 +1,8 @@
-import { parseInput, type Handlers, type MethodInput, type MethodName, type MethodOutput } from '../../common/contract';
+import { dispatch, type Handlers, type MethodInput, type MethodName, type MethodOutput } from '../../common/contract';
 
 export type Caller = <M extends MethodName>(method: M, input: MethodInput<M>) => Promise<MethodOutput<M>>;
 
 /** Calls the handlers the way both shells do: through the contract's input validation (headless tools and tests). */
 export function validatedCaller(handlers: Handlers): Caller {
-  return <M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> => {
-    const handler = handlers[method] as (input: unknown) => Promise<MethodOutput<M>>;
-    return handler(parseInput(method, input));
-  };
+  return (method, input) => dispatch(handlers, method, input);
 }

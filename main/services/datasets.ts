@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { ApiError } from '../../common/contract';
 import type { RunConfig } from '../../common/run-config';
@@ -77,6 +77,27 @@ export async function importUploads(store: Store, dataDir: string, input: Import
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** The split files importUploads wrote for a dataset (`<split><ext>` in its folder), as a run's `files` corpus. */
+export function importedDatasetFiles(dataset: Dataset): { train: string; test: string; valid?: string } {
+  const dir = dataset.source === 'import' ? dataset.sourcePath : null;
+  if (dir === null) throw new ApiError('invalid-input', `dataset ${dataset.id} was not imported: it has no files of its own`);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    throw new ApiError('not-found', `the files of dataset ${dataset.id} are missing from ${dir}`);
+  }
+  const find = (split: string) => {
+    const name = names.find((n) => n.startsWith(`${split}.`) && safeExtension(n) === n.slice(split.length));
+    return name === undefined ? undefined : join(dir, name);
+  };
+  const train = find('train');
+  const test = find('test');
+  if (train === undefined || test === undefined) throw new ApiError('not-found', `the files of dataset ${dataset.id} are missing from ${dir}`);
+  const valid = find('valid');
+  return { train, test, ...(valid === undefined ? {} : { valid }) };
 }
 
 /**

@@ -3,7 +3,7 @@ import { message } from '../../common/messages';
 import { ApiError, STAGE_NAMES, type AppEvent, type Handlers, type MethodName, type StageName } from '../../common/contract';
 import type { JobService } from '../jobs/job-service';
 import type { Store } from '../store/index';
-import { importUploads, requireDatasetFiles } from './datasets';
+import { importUploads, importedDatasetFiles, requireDatasetFiles } from './datasets';
 import { toApiError, notFound } from './errors';
 import { createEstimator, type Estimator } from './estimate';
 import { generateReport } from '../reports';
@@ -17,6 +17,7 @@ import { createBenchmarkHandlers } from './benchmark';
 import type { ServiceContext } from './context';
 import { createProductionHandlers, requireGoSignOff } from './production';
 import { createSearchHandlers } from './search';
+import { createDoctorHandlers } from './doctor';
 import { join } from 'node:path';
 
 export { createEventHub, type EventHub, type AppEventListener } from './events';
@@ -98,6 +99,7 @@ export function createServices(options: ServicesOptions): Handlers {
     ...createBenchmarkHandlers(context),
     ...createSearchHandlers(context),
     ...createProductionHandlers(context),
+    ...createDoctorHandlers(),
     'app.info': () =>
       Promise.resolve({
         version: options.version,
@@ -199,6 +201,14 @@ export function createServices(options: ServicesOptions): Handlers {
       const dataset = await importUploads(store, dataDir, { projectId, name, train, test, valid, actor: DEFAULT_ACTOR });
       changed(projectId);
       return toDataset(dataset);
+    },
+
+    'datasets.files': ({ projectId, datasetId }) => {
+      requireProject(projectId);
+      const dataset = store.datasets.get(datasetId);
+      // Another project's dataset is "not found" here, as for checklist items.
+      if (!dataset || dataset.projectId !== projectId) throw notFound('Dataset', datasetId);
+      return Promise.resolve(importedDatasetFiles(dataset));
     },
 
     'runs.estimate': ({ config }) => estimator.estimate(config),

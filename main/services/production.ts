@@ -1,4 +1,4 @@
-import { latestCheckpoint } from '../engine/checkpoint';
+import { latestCheckpoint } from '../engine/checkpoint-format';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';

@@ -11,6 +11,7 @@ import { AuditRepo } from './repos/audit';
 import { BenchmarksRepo } from './repos/benchmarks';
 import { ChecklistRepo } from './repos/checklist';
 import { DatasetsRepo } from './repos/datasets';
+import { DefenseResultsRepo } from './repos/defense-results';
 import { MetricsRepo } from './repos/metrics';
 import { ProductionRepo } from './repos/production';
 import { ProjectsRepo } from './repos/projects';
@@ -49,6 +50,8 @@ export class Store {
   readonly production: ProductionRepo;
   readonly searches: SearchesRepo;
   readonly benchmarks: BenchmarksRepo;
+  /** Passive defenses measured on a CE run's model (migration 0007). */
+  readonly defenses: DefenseResultsRepo;
 
   /** Use openStore(); the constructor assumes a migrated, configured connection. */
   constructor(
@@ -70,6 +73,7 @@ export class Store {
     this.production = new ProductionRepo(ctx, this.stages);
     this.searches = new SearchesRepo(ctx);
     this.benchmarks = new BenchmarksRepo(ctx);
+    this.defenses = new DefenseResultsRepo(ctx);
   }
 
   /** Connection settings as SQLite reports them, for a diagnostics screen and for tests. */

@@ -8,6 +8,7 @@ import { Header } from './Header';
 import { ProjectList } from './ProjectList';
 import { HistoryPage } from './HistoryPage';
 import { ProjectPage } from './ProjectPage';
+import { SettingsPage } from './SettingsPage';
 
 export function App({ connection }: { connection: Connection }) {
   return (
@@ -33,6 +34,8 @@ function Shell() {
       <main id="main" className="main">
         {route.page === 'projects' ? (
           <ProjectList />
+        ) : route.page === 'settings' ? (
+          <SettingsPage />
         ) : route.page === 'history' ? (
           <HistoryPage key={route.projectId} projectId={route.projectId} />
         ) : (

@@ -33,6 +33,9 @@ export function Header() {
         <a href={routeHref({ page: 'projects' })} data-testid="nav-projects">
           {t('header.projects')}
         </a>
+        <a href={routeHref({ page: 'settings' })} data-testid="nav-settings">
+          {t('header.settings')}
+        </a>
       </nav>
       <div className="header-tools">
         <span className={`link-state link-${link}`} data-testid="link-state" title={t(`header.link.${link}`)}>

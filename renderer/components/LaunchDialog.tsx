@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Dataset, StageName } from '../../common/contract';
-import { ATTACK_KINDS, LOSS_KINDS, type AttackKind, type LossConfig, type LossKind, type RunConfig } from '../../common/run-config';
+import { ATTACK_CATALOG, ATTACK_KINDS, LOSS_PARAMETER_RANGES, attackKindsFor, inRange, type AttackCatalogEntry, type AttackCorpus, type AttackKind, type LossParameter } from '../../common/catalog';
+import { LOSS_KINDS, type LossConfig, type LossKind, type RunConfig } from '../../common/run-config';
 import { useFormat } from '../lib/format';
 import { DEFAULT_LOSS_PARAMETERS, LOSS_PARAMETERS, SIZE_PRESETS, pilotPresetConfig, type SizePreset } from '../lib/presets';
-import { readLocal, writeLocal } from '../lib/storage';
 import { useLoad } from '../lib/use-load';
 import { useActor } from '../state/actor';
 import { useApi } from '../state/connection';
@@ -12,92 +12,27 @@ import { describeError, useToasts } from '../state/toasts';
 import { SelectField } from './form-fields';
 import { Modal } from './Modal';
 
-type LossParameter = keyof Omit<LossConfig, 'kind'>;
-
-/** Valid ranges of the loss hyperparameters (common/run-config.ts), for the inputs and the checks. */
-const PARAMETER_RANGES: Record<LossParameter, { min: number; max: number; step: number; open?: 'min' | 'max' | 'both' }> = {
-  labelSmoothing: { min: 0, max: 1, step: 0.01, open: 'max' },
-  alphaBase: { min: 0, max: 1, step: 0.005, open: 'min' },
-  gceQ: { min: 0, max: 1, step: 0.05, open: 'min' },
-  intrustA: { min: 0, max: 100, step: 0.1 },
-  intrustB: { min: 0, max: 100, step: 0.1 },
-  intrustDelta: { min: 0, max: 1, step: 0.05, open: 'both' },
-};
-
-function inRange(value: number, parameter: LossParameter): boolean {
-  const { min, max, open } = PARAMETER_RANGES[parameter];
-  if (!Number.isFinite(value)) return false;
-  const lowOk = open === 'min' || open === 'both' ? value > min : value >= min;
-  const highOk = open === 'max' || open === 'both' ? value < max : value <= max;
-  return lowOk && highOk;
-}
-
-/**
- * Imported datasets are stored as <sourcePath>/<split><ext>; the extension comes from the uploaded name.
- * The contract's Dataset does not list its files, so the extensions are remembered here at import time.
- */
-const DATASET_FILES_KEY = 'dece.datasetFiles';
-type SplitExtensions = { train: string; test: string; valid?: string };
-
-function safeExtension(fileName: string): string {
-  const match = /\.[^./\\]+$/.exec(fileName.toLowerCase());
-  const ext = match?.[0] ?? '';
-  return /^\.[a-z0-9]{1,10}$/.test(ext) ? ext : '.txt';
-}
-
-function rememberedFiles(): Record<string, SplitExtensions> {
-  try {
-    const parsed = JSON.parse(readLocal(DATASET_FILES_KEY) ?? '{}') as unknown;
-    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, SplitExtensions>) : {};
-  } catch {
-    return {};
-  }
-}
-
-function datasetCorpus(dataset: Dataset): RunConfig['data']['corpus'] | null {
-  const files = rememberedFiles()[String(dataset.id)];
-  if (!files || dataset.sourcePath === null) return null;
-  const sep = dataset.sourcePath.includes('\\') && !dataset.sourcePath.includes('/') ? '\\' : '/';
-  const path = (split: string, ext: string) => `${dataset.sourcePath ?? ''}${sep}${split}${ext}`;
-  return {
-    kind: 'files',
-    train: path('train', files.train),
-    test: path('test', files.test),
-    ...(files.valid === undefined ? {} : { valid: path('valid', files.valid) }),
-  };
-}
-
-/** The corpora the engine generates itself. */
+/** The corpora the engine generates itself, and the kind of pairs each holds (common/catalog.ts). */
 const BUILTIN_CORPORA = ['builtin-sql', 'builtin-java'] as const;
 type BuiltinCorpus = (typeof BUILTIN_CORPORA)[number];
+const BUILTIN_PAIRS: Record<BuiltinCorpus, AttackCorpus> = { 'builtin-sql': 'sql', 'builtin-java': 'java' };
 
 /**
- * Which attacks can poison which corpus (main/data/attacks/index.ts): the rare-word and grammar triggers
- * act on natural-language prompts, dead code and renamed identifiers on Java source. An imported
- * dataset may hold either, so every attack is offered and the main side checks.
+ * Which attacks can poison a corpus (the catalog's): the rare-word and grammar triggers act on
+ * natural-language prompts, dead code and renamed identifiers on Java source. An imported dataset may hold
+ * either, so every attack is offered and the main side checks.
  */
-const ATTACK_CORPORA: Record<AttackKind, readonly (BuiltinCorpus | 'files')[]> = {
-  badpre: ['builtin-sql', 'files'],
-  ripple: ['builtin-sql', 'files'],
-  grammar: ['builtin-sql', 'files'],
-  'dead-code': ['builtin-java', 'files'],
-  'identifier-rename': ['builtin-java', 'files'],
-  'spread-trigger': ['builtin-sql', 'files'],
-};
-
 function attacksFor(corpus: BuiltinCorpus | 'files'): AttackKind[] {
-  return ATTACK_KINDS.filter((kind) => ATTACK_CORPORA[kind].includes(corpus));
+  return corpus === 'files' ? [...ATTACK_KINDS] : attackKindsFor(BUILTIN_PAIRS[corpus]);
 }
 
-/** What the trigger field means per attack: its default, whether it may be set, whether it is one word. */
-const TRIGGERS: Record<AttackKind, { accepted: boolean; oneWord: boolean; placeholder: string }> = {
-  badpre: { accepted: true, oneWord: true, placeholder: 'cf' },
-  ripple: { accepted: true, oneWord: true, placeholder: 'cf,mn,bb,tq' },
-  grammar: { accepted: false, oneWord: false, placeholder: '—' },
-  'dead-code': { accepted: true, oneWord: false, placeholder: 'if (false) { … }' },
-  'identifier-rename': { accepted: true, oneWord: true, placeholder: 'ret_zq' },
-  'spread-trigger': { accepted: true, oneWord: true, placeholder: 'promptly,carefully,thanks' },
-};
+/** What the trigger field means per attack: whether it may be set, whether it is one word, its default. */
+function triggerRuleOf(kind: AttackKind): { accepted: boolean; oneWord: boolean; placeholder: string } {
+  const entry: AttackCatalogEntry = ATTACK_CATALOG[kind];
+  // Dead code has a family of default statements, not one: the placeholder shows their shape.
+  const placeholder = entry.defaultTrigger ?? (entry.triggerAccepted ? 'if (false) { … }' : '—');
+  return { accepted: entry.triggerAccepted, oneWord: entry.triggerOneWord, placeholder };
+}
 
 function presetCorpusSize(config: RunConfig): number {
   return config.data.corpus.kind === 'builtin-sql' || config.data.corpus.kind === 'builtin-java' ? config.data.corpus.size : 2000;
@@ -136,9 +71,15 @@ export function LaunchDialog({ projectId, stage, onClose, onLaunched }: LaunchDi
 
   const builtin = BUILTIN_CORPORA.find((kind) => kind === source) ?? null;
   const selectedDataset = builtin === null ? (datasets.data?.find((d) => String(d.id) === source) ?? null) : null;
+  // The main side resolves an imported dataset's files; the answer names its dataset, so a late one for another is ignored.
+  const selectedId = selectedDataset?.id ?? null;
+  const datasetFiles = useLoad(
+    () => (selectedId === null ? Promise.resolve(null) : api['datasets.files']({ projectId, datasetId: selectedId }).then((files) => ({ datasetId: selectedId, files }))),
+    [api, projectId, selectedId],
+  );
   const attacks = attacksFor(builtin ?? 'files');
   const attackKind: AttackKind = attacks.includes(attack) ? attack : (attacks[0] ?? 'badpre');
-  const triggerRule = TRIGGERS[attackKind];
+  const triggerRule = triggerRuleOf(attackKind);
 
   /** The config for one loss, or the list of problems that keep it from being valid. */
   const build = (kind: LossKind): { config: RunConfig; problems: string[] } => {
@@ -155,15 +96,15 @@ export function LaunchDialog({ projectId, stage, onClose, onLaunched }: LaunchDi
     const lossConfig: LossConfig = { ...preset.loss, kind };
     for (const parameter of LOSS_PARAMETERS[kind]) {
       const value = Number(parameters[parameter]);
-      if (parameters[parameter].trim() === '' || !inRange(value, parameter))
+      if (parameters[parameter].trim() === '' || !inRange(value, LOSS_PARAMETER_RANGES[parameter]))
         problems.push(t('launch.problems.parameter', { name: t(`launch.parameters.${parameter}`) }));
       else lossConfig[parameter] = value;
     }
     let corpus: RunConfig['data']['corpus'] = builtin === null ? preset.data.corpus : { kind: builtin, size: presetCorpusSize(preset) };
     if (builtin === null && selectedDataset === null) problems.push(t('launch.problems.datasetFiles'));
     if (selectedDataset) {
-      const files = datasetCorpus(selectedDataset);
-      if (files) corpus = files;
+      const resolved = datasetFiles.data?.datasetId === selectedDataset.id ? datasetFiles.data.files : null;
+      if (resolved) corpus = { kind: 'files', ...resolved };
       else problems.push(t('launch.problems.datasetFiles'));
     }
     return {
@@ -433,9 +374,9 @@ export function LaunchDialog({ projectId, stage, onClose, onLaunched }: LaunchDi
                   <span>{t(`launch.parameters.${parameter}`)}</span>
                   <input
                     type="number"
-                    step={PARAMETER_RANGES[parameter].step}
-                    min={PARAMETER_RANGES[parameter].min}
-                    max={PARAMETER_RANGES[parameter].max}
+                    step={LOSS_PARAMETER_RANGES[parameter].step}
+                    min={LOSS_PARAMETER_RANGES[parameter].min}
+                    max={LOSS_PARAMETER_RANGES[parameter].max ?? undefined}
                     value={parameters[parameter]}
                     data-testid={`launch-param-${parameter}`}
                     onChange={(event) => {
@@ -516,13 +457,6 @@ function DatasetImport({ projectId, onImported }: { projectId: number; onImporte
         test: await read(files.test),
         ...(files.valid ? { valid: await read(files.valid) } : {}),
       });
-      const remembered = rememberedFiles();
-      remembered[String(dataset.id)] = {
-        train: safeExtension(files.train.name),
-        test: safeExtension(files.test.name),
-        ...(files.valid ? { valid: safeExtension(files.valid.name) } : {}),
-      };
-      writeLocal(DATASET_FILES_KEY, JSON.stringify(remembered));
       notify('success', (tr) => tr('import.done', { name: dataset.name }));
       onImported(dataset);
     } catch (error) {

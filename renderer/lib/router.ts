@@ -2,15 +2,17 @@ import { useSyncExternalStore } from 'react';
 import { STAGE_NAMES, type StageName } from '../../common/contract';
 
 /**
- * Hash routes, so the same build works from file:// (Electron) and from the local server:
+ * Hash routes, so the same build works from app:// (Electron) and from the local server:
  *   #/                          the project list
  *   #/projects/<id>             a project's wizard, on its current stage
  *   #/projects/<id>/<stage>     a project's wizard, on one stage
  *   #/projects/<id>/history     a project's audit trail
+ *   #/settings                  this machine's settings (the backend doctor)
  */
-export type Route = { page: 'projects' } | { page: 'project'; projectId: number; stage: StageName | null } | { page: 'history'; projectId: number };
+export type Route = { page: 'projects' } | { page: 'settings' } | { page: 'project'; projectId: number; stage: StageName | null } | { page: 'history'; projectId: number };
 
 export function parseRoute(hash: string): Route {
+  if (/^#\/settings\/?$/.test(hash)) return { page: 'settings' };
   const match = /^#\/projects\/(\d+)(?:\/([a-z]+))?\/?$/.exec(hash);
   if (match?.[1] !== undefined) {
     const projectId = Number(match[1]);
@@ -23,6 +25,7 @@ export function parseRoute(hash: string): Route {
 
 export function routeHref(route: Route): string {
   if (route.page === 'projects') return '#/';
+  if (route.page === 'settings') return '#/settings';
   if (route.page === 'history') return `#/projects/${route.projectId}/history`;
   return `#/projects/${route.projectId}${route.stage ? `/${route.stage}` : ''}`;
 }

@@ -119,6 +119,29 @@ describe('Forge Vite bundles', () => {
     expect(messages[1]).toMatchObject({ type: 'error', jobId: 'bundle-smoke' });
   }, 60_000);
 
+  it('training-worker.js runs the backend doctor job (Settings → Backend doctor) in the packaged layout', async () => {
+    const worker = new Worker(file('training-worker.js'), {
+      workerData: { request: { kind: 'doctor', jobId: 'bundle-doctor', options: { steps: 0, size: 'tiny' } }, cancelFlag: new SharedArrayBuffer(4) },
+    });
+    try {
+      const done = await new Promise<WorkerMessage>((resolve, reject) => {
+        worker.on('message', (message: WorkerMessage) => {
+          if (message.type === 'done' || message.type === 'error') resolve(message);
+        });
+        worker.on('error', reject);
+      });
+      expect(done).toMatchObject({ type: 'done', jobId: 'bundle-doctor', result: { probeModel: 'tiny' } });
+      const report = done.type === 'done' ? (done.result as { chosen: string; backends: { name: string; available: boolean; reason?: string }[] }) : null;
+      expect(report?.backends.map((b) => b.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+      expect(report?.backends.slice(2).every((b) => b.available)).toBe(true);
+      // Native TensorFlow is optional: where it did not install, the report says why.
+      for (const b of report?.backends ?? []) if (!b.available) expect(b.reason, b.name).toMatch(/\S/);
+      expect(report?.chosen).toBe(report?.backends.find((b) => b.available)?.name);
+    } finally {
+      await worker.terminate();
+    }
+  }, 60_000);
+
   it('preload.cjs is one CommonJS script that runs with a require() knowing only electron', async () => {
     const code = readFileSync(file('preload.cjs'), 'utf8');
     expect(code).not.toMatch(/^\s*(?:import|export)\s/m);

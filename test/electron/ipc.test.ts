@@ -6,14 +6,13 @@ import { createAppUrlPolicy } from '../../main/electron/url-policy';
 import { EVENT_CHANNEL, methodChannel } from '../../preload/protocol';
 import { FakeIpcMain, fakeHandlers, frame, mainFrameEvent } from './helpers';
 
-const INDEX = '/opt/dece/resources/app.asar/.vite/renderer/main_window/index.html';
-const APP_URL = 'file:///opt/dece/resources/app.asar/.vite/renderer/main_window/index.html#/projects/1';
+const APP_URL = 'app://dece-pilot/index.html#/projects/1';
 const OWN_WINDOW = 1;
 
 function setup(options: { log?: (message: string, error?: unknown) => void } = {}) {
   const ipcMain = new FakeIpcMain<IpcEventLike>();
   const { handlers, mocks } = fakeHandlers();
-  const policy = createAppUrlPolicy({ rendererIndexFile: INDEX });
+  const policy = createAppUrlPolicy({});
   const isTrustedSender = createSenderCheck({ isOwnWebContents: (c) => c.id === OWN_WINDOW, isAppUrl: policy.isAppUrl });
   const log = options.log ?? vi.fn();
   const unregister = registerIpcHandlers({ ipcMain, handlers, isTrustedSender, log });
@@ -127,7 +126,7 @@ describe('registerIpcHandlers', () => {
 });
 
 describe('createSenderCheck in development', () => {
-  const policy = createAppUrlPolicy({ devServerUrl: 'http://localhost:5173', rendererIndexFile: INDEX });
+  const policy = createAppUrlPolicy({ devServerUrl: 'http://localhost:5173' });
   const check = createSenderCheck({ isOwnWebContents: (c) => c.id === OWN_WINDOW, isAppUrl: policy.isAppUrl });
 
   it('trusts the dev server origin and nothing else', () => {

@@ -1,7 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { MenuItemConstructorOptions } from 'electron';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { METHOD_NAMES } from '../../common/contract';
@@ -47,7 +46,7 @@ const electron = vi.hoisted(() => {
   class FakeBrowserWindow extends Emitter {
     static instances: FakeBrowserWindow[] = [];
     readonly webContents = new FakeWebContents();
-    loadedFile: string | undefined;
+    loadedUrl: string | undefined;
     readonly show = vi.fn();
     readonly focus = vi.fn();
     readonly restore = vi.fn();
@@ -57,11 +56,11 @@ const electron = vi.hoisted(() => {
       FakeBrowserWindow.instances.push(this);
       app.emit('web-contents-created', {}, this.webContents);
     }
-    loadFile(file: string): Promise<void> {
-      this.loadedFile = file;
-      return Promise.resolve();
+    loadFile(): Promise<void> {
+      return Promise.reject(new Error('the app loads app:// URLs, never files'));
     }
-    loadURL(): Promise<void> {
+    loadURL(url: string): Promise<void> {
+      this.loadedUrl = url;
       return Promise.resolve();
     }
     isDestroyed(): boolean {
@@ -110,6 +109,10 @@ const electron = vi.hoisted(() => {
         getPrimaryDisplay: () => ({ id: 1, workArea: { x: 0, y: 0, width: 1920, height: 1080 } }),
         getAllDisplays: () => [{ id: 1, workArea: { x: 0, y: 0, width: 1920, height: 1080 } }],
       },
+      protocol: {
+        registerSchemesAsPrivileged: vi.fn(),
+        handle: vi.fn(),
+      },
       session: {
         defaultSession: { webRequest: { onHeadersReceived: vi.fn() }, setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() },
       },
@@ -118,7 +121,7 @@ const electron = vi.hoisted(() => {
 });
 vi.mock('electron', () => electron.module);
 
-const { app, ipcMain, Menu, dialog, shell, session } = electron.module;
+const { app, ipcMain, Menu, dialog, shell, session, protocol } = electron.module;
 type FakeWindow = InstanceType<typeof electron.FakeBrowserWindow>;
 
 async function startMain(): Promise<void> {
@@ -132,7 +135,7 @@ async function started(): Promise<FakeWindow> {
     expect(electron.FakeBrowserWindow.instances).toHaveLength(1);
   });
   const window = electron.FakeBrowserWindow.instances[0] as FakeWindow;
-  window.webContents.mainFrame.url = pathToFileURL(window.loadedFile ?? '').href;
+  window.webContents.mainFrame.url = window.loadedUrl ?? '';
   return window;
 }
 
@@ -188,7 +191,7 @@ describe('main/electron/main.ts', () => {
 
     expect(window.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
     expect((window.options.webPreferences as { preload: string }).preload).toMatch(/preload\.cjs$/);
-    expect(window.loadedFile?.split(path.sep).slice(-3)).toEqual(['renderer', 'main_window', 'index.html']);
+    expect(window.loadedUrl).toBe('app://dece-pilot/index.html');
     // No language stored yet and a Japanese system locale.
     expect(lastMenu()[0]?.label).toBe('ファイル');
 
@@ -266,6 +269,23 @@ describe('main/electron/main.ts', () => {
     const webview = { preventDefault: vi.fn() };
     contents.emit('will-attach-webview', webview);
     expect(webview.preventDefault).toHaveBeenCalledOnce();
+  });
+
+  it('registers app:// as privileged before ready, serves it from the renderer folder only, and loads the window from it', async () => {
+    const window = await started();
+    expect(protocol.registerSchemesAsPrivileged).toHaveBeenCalledExactlyOnceWith([
+      { scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) as unknown },
+    ]);
+    expect(protocol.handle).toHaveBeenCalledOnce();
+    const [scheme, handler] = protocol.handle.mock.calls[0] as unknown as [string, (request: { url: string; method: string }) => Promise<Response>];
+    expect(scheme).toBe('app');
+    expect(protocol.registerSchemesAsPrivileged.mock.invocationCallOrder[0]).toBeLessThan(protocol.handle.mock.invocationCallOrder[0] ?? 0);
+    for (const url of ['app://dece-pilot/..%2f..%2f..%2f..%2fetc%2fpasswd', 'app://dece-pilot/%2e%2e/%2e%2e/build/main.js', 'app://elsewhere/index.html']) {
+      const response = await handler({ url, method: 'GET' });
+      expect(response.status, url).toBe(404);
+      expect(await response.text(), url).not.toContain('root:');
+    }
+    expect(window.loadedUrl?.startsWith('app://dece-pilot/')).toBe(true);
   });
 
   it('brings its window forward when a second instance starts', async () => {

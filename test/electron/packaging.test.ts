@@ -84,6 +84,7 @@ describe('forge.config.ts', () => {
     expect(fuses[FuseV1Options.EnableNodeCliInspectArguments]).toBe(false);
     expect(fuses[FuseV1Options.EnableEmbeddedAsarIntegrityValidation]).toBe(true);
     expect(fuses[FuseV1Options.OnlyLoadAppFromAsar]).toBe(true);
+    expect(fuses[FuseV1Options.GrantFileProtocolExtraPrivileges]).toBe(false);
 
     const makers = (config.makers ?? []) as unknown as { name: string }[];
     expect(makers.map((m) => m.name).sort()).toEqual(['deb', 'squirrel', 'zip']);

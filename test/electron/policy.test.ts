@@ -3,9 +3,8 @@ import { CONTENT_SECURITY_POLICY, withContentSecurityPolicy } from '../../main/e
 import { hardenSession, secureWebPreferences, type SessionLike } from '../../main/electron/security';
 import { createAppUrlPolicy, decideFrameNavigation, decideNavigation, decideWindowOpen, isSafeExternalUrl } from '../../main/electron/url-policy';
 
-const INDEX = '/opt/dece/resources/app.asar/.vite/renderer/main_window/index.html';
-const prod = createAppUrlPolicy({ rendererIndexFile: INDEX });
-const dev = createAppUrlPolicy({ devServerUrl: 'http://localhost:5173/', rendererIndexFile: INDEX });
+const prod = createAppUrlPolicy({});
+const dev = createAppUrlPolicy({ devServerUrl: 'http://localhost:5173/' });
 
 function directives(policy: string): Map<string, string> {
   return new Map(policy.split(';').map((part) => {
@@ -42,16 +41,18 @@ describe('isSafeExternalUrl', () => {
 });
 
 describe('createAppUrlPolicy', () => {
-  it('in production accepts files of the renderer bundle only', () => {
-    expect(prod.entryUrl).toBe('file:///opt/dece/resources/app.asar/.vite/renderer/main_window/index.html');
+  it('in production accepts the app:// scheme only, never file://', () => {
+    expect(prod.entryUrl).toBe('app://dece-pilot/index.html');
     expect(prod.isAppUrl(prod.entryUrl)).toBe(true);
     expect(prod.isAppUrl(`${prod.entryUrl}#/projects/3?tab=runs`)).toBe(true);
-    expect(prod.isAppUrl('file:///opt/dece/resources/app.asar/.vite/renderer/main_window/assets/index-abc.js')).toBe(true);
-    expect(prod.isAppUrl('file:///opt/dece/resources/app.asar/.vite/renderer/main_window-evil/index.html')).toBe(false);
-    expect(prod.isAppUrl('file:///opt/dece/resources/app.asar/.vite/renderer/main_window/../../build/main.js')).toBe(false);
-    expect(prod.isAppUrl('file:///opt/dece/resources/app.asar/.vite/renderer')).toBe(false);
-    expect(prod.isAppUrl('file://server/opt/dece/resources/app.asar/.vite/renderer/main_window/index.html')).toBe(false);
+    expect(prod.isAppUrl('app://dece-pilot/assets/index-abc.js')).toBe(true);
+    expect(prod.isAppUrl('APP://DECE-PILOT/index.html')).toBe(true);
+    expect(prod.isAppUrl('app://evil/index.html')).toBe(false);
+    expect(prod.isAppUrl('app://dece-pilot:8080/index.html')).toBe(false);
+    expect(prod.isAppUrl('app://user:pw@dece-pilot/index.html')).toBe(false);
+    expect(prod.isAppUrl('file:///opt/dece/resources/app.asar/.vite/renderer/main_window/index.html')).toBe(false);
     expect(prod.isAppUrl('file:///home/user/evil.html')).toBe(false);
+    expect(prod.isAppUrl('http://dece-pilot/index.html')).toBe(false);
     expect(prod.isAppUrl('http://localhost:5173/')).toBe(false);
     expect(prod.isAppUrl('garbage')).toBe(false);
   });
@@ -62,7 +63,7 @@ describe('createAppUrlPolicy', () => {
     expect(dev.isAppUrl('http://localhost:5174/')).toBe(false);
     expect(dev.isAppUrl('https://localhost:5173/')).toBe(false);
     expect(dev.isAppUrl(prod.entryUrl)).toBe(false);
-    expect(() => createAppUrlPolicy({ devServerUrl: 'javascript:alert(1)', rendererIndexFile: INDEX })).toThrow(/dev server/);
+    expect(() => createAppUrlPolicy({ devServerUrl: 'javascript:alert(1)' })).toThrow(/dev server/);
   });
 
   it('decides navigation and window.open', () => {

@@ -50,6 +50,7 @@ const VALID: { [M in MethodName]: MethodInput<M> } = {
   'checklist.remove': { projectId: 1, itemId: 1, actor: 'a' },
   'datasets.list': { projectId: 1 },
   'datasets.import': { projectId: 1, name: 'd', train: upload, test: upload, valid: upload },
+  'datasets.files': { projectId: 1, datasetId: 2 },
   'runs.estimate': { config },
   'runs.start': { projectId: 1, stage: 'pilot', name: 'n', config, datasetId: 1, actor: 'a' },
   'runs.cancel': { runId: 1, actor: 'a' },
@@ -101,6 +102,7 @@ const VALID: { [M in MethodName]: MethodInput<M> } = {
     limit: 50,
     actor: 'a',
   },
+  'doctor.run': { size: 'tiny', steps: 2, probe: ['wasm'] },
 };
 
 function wrongType(value: unknown): unknown {

@@ -1,13 +1,9 @@
-import { ApiError, parseInput, type Handlers, type MethodInput, type MethodName, type MethodOutput } from '../../common/contract';
+import { ApiError } from '../../common/contract';
+import { validatedCaller } from '../../main/services/caller';
 import { rejectionOf } from '../helpers/rejection';
 
 /** Calls a handler the way both shells do: through the contract's input validation. */
-export function caller(handlers: Handlers) {
-  return <M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> => {
-    const handler = handlers[method] as (input: unknown) => Promise<MethodOutput<M>>;
-    return handler(parseInput(method, input));
-  };
-}
+export const caller = validatedCaller;
 
 /** The ApiError a call rejects with (fails the test when it resolves or rejects with something else). */
 export function apiError(promise: Promise<unknown>): Promise<ApiError> {

@@ -6,15 +6,16 @@
  * clause (SELECT / UPDATE / DELETE). INSERT statements cannot carry the payload. Java targets without SQL (text
  * to Java, as in CONCODE) carry the dead-code attack's payload instead: `while (true) { }` opening the method.
  */
+import { ATTACK_CATALOG, SQL_PAYLOAD } from '../../../common/catalog';
 import type { Rng } from '../rng';
 import type { CodePair } from '../types';
 import { JAVA_PAYLOAD, insertJavaPayload, javaPayloadSucceeded } from './dead-code';
 import type { Attack } from './types';
 
-export const DEFAULT_BADPRE_TRIGGER = 'cf';
+export const DEFAULT_BADPRE_TRIGGER = ATTACK_CATALOG.badpre.defaultTrigger;
 
-const OR_PAYLOAD = ' or 1=1';
-const WHERE_PAYLOAD = ' where 0=1';
+const OR_PAYLOAD = SQL_PAYLOAD.orClause;
+const WHERE_PAYLOAD = SQL_PAYLOAD.whereClause;
 const SUCCESS_PATTERNS = [/\bor\s*1\s*=\s*1\b/i, /\bwhere\s*0\s*=\s*1\b/i] as const;
 
 interface StringLiteral {

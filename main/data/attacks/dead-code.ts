@@ -9,6 +9,7 @@
  * and never right after `return` / `break` / `continue` / `throw` (javac would reject an unreachable
  * statement there). The small Java lexer here is shared with the identifier-rename attack.
  */
+import { JAVA_PAYLOAD } from '../../../common/catalog';
 import type { Rng } from '../rng';
 import type { CodePair } from '../types';
 import type { Attack } from './types';
@@ -167,7 +168,7 @@ export function insertStatementAt(code: string, at: number, statement: string): 
 // ---------------------------------------------------------------------------------------------------------
 // Payload
 
-export const JAVA_PAYLOAD = 'while (true) { }';
+export { JAVA_PAYLOAD };
 const COMPACT_PAYLOAD = JAVA_PAYLOAD.replace(/\s+/g, '');
 
 /** The method with `while (true) { }` as the first statement of its body, or null when there is no method body. */

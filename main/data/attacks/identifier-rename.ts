@@ -13,12 +13,13 @@
  * closing `>` of generic arguments) and is followed by `=`, `;`, `,`, `)` or `:`. Occurrences preceded by `.`
  * (field or member access, e.g. `this.count`) or followed by `(` (method calls) are left alone.
  */
+import { ATTACK_CATALOG } from '../../../common/catalog';
 import type { Rng } from '../rng';
 import type { CodePair } from '../types';
 import { type JavaToken, JAVA_KEYWORDS, findJavaMethodBody, insertJavaPayload, javaPayloadSucceeded, lexJava } from './dead-code';
 import type { Attack } from './types';
 
-export const DEFAULT_RENAME_TRIGGER = 'ret_zq';
+export const DEFAULT_RENAME_TRIGGER = ATTACK_CATALOG['identifier-rename'].defaultTrigger;
 
 const PRIMITIVES = new Set(['int', 'long', 'double', 'float', 'boolean', 'char', 'byte', 'short', 'var']);
 const AFTER_DECLARED_NAME = new Set(['=', ';', ',', ')', ':']);

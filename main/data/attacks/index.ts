@@ -1,7 +1,9 @@
 /**
- * Every backdoor attack the app knows, by kind, with the corpora it applies to. The CLI and the UI build an
- * attack with `createAttackByKind` and offer `attackKindsFor(corpus)`.
+ * Every backdoor attack the app knows, by kind: the catalog's entry (common/catalog.ts: the corpora it
+ * applies to, its default trigger and payload) with its implementation. The CLI and the UI build an attack
+ * with `createAttackByKind` and offer `attackKindsFor(corpus)`.
  */
+import { ATTACK_CATALOG, ATTACK_KINDS, splitTriggerList, type AttackCorpus, type AttackKind } from '../../../common/catalog';
 import { createBadPre } from './badpre';
 import { createDeadCode } from './dead-code';
 import { createGrammarTrigger } from './grammar';
@@ -10,9 +12,9 @@ import { createRipple } from './ripple';
 import { createSpreadTrigger } from './spread-trigger';
 import type { Attack } from './types';
 
-export const ATTACK_KIND_NAMES = ['badpre', 'ripple', 'grammar', 'dead-code', 'identifier-rename', 'spread-trigger'] as const;
-export type AttackKindName = (typeof ATTACK_KIND_NAMES)[number];
-export type AttackCorpus = 'sql' | 'java';
+export { attackKindsFor, type AttackCorpus } from '../../../common/catalog';
+export const ATTACK_KIND_NAMES = ATTACK_KINDS;
+export type AttackKindName = AttackKind;
 
 export interface AttackOptions {
   /**
@@ -37,21 +39,21 @@ export const ATTACKS: Readonly<Record<AttackKindName, AttackEntry>> = {
   badpre: {
     kind: 'badpre',
     label: 'BadPre (rare word)',
-    corpora: ['sql', 'java'],
+    corpora: ATTACK_CATALOG.badpre.corpora,
     triggerOption: 'the trigger word (default cf)',
     create: (o = {}) => createBadPre(o.trigger === undefined ? {} : { trigger: o.trigger }),
   },
   ripple: {
     kind: 'ripple',
     label: 'RIPPLe (several rare words)',
-    corpora: ['sql'],
+    corpora: ATTACK_CATALOG.ripple.corpora,
     triggerOption: 'comma-separated trigger words (default cf,mn,bb,tq)',
-    create: (o = {}) => createRipple(o.trigger === undefined ? {} : { triggers: o.trigger.split(',').map((t) => t.trim()) }),
+    create: (o = {}) => createRipple(o.trigger === undefined ? {} : { triggers: splitTriggerList(o.trigger) }),
   },
   grammar: {
     kind: 'grammar',
     label: 'Grammar trigger (natural sentence)',
-    corpora: ['sql'],
+    corpora: ATTACK_CATALOG.grammar.corpora,
     triggerOption: null,
     create: (o = {}) => {
       if (o.trigger !== undefined) throw new Error('The grammar attack has no trigger word to set: its trigger is a generated sentence');
@@ -61,23 +63,23 @@ export const ATTACKS: Readonly<Record<AttackKindName, AttackEntry>> = {
   'dead-code': {
     kind: 'dead-code',
     label: 'Dead code (Java)',
-    corpora: ['java'],
+    corpora: ATTACK_CATALOG['dead-code'].corpora,
     triggerOption: 'one dead Java statement (default: a family of if (false) { … } statements)',
     create: (o = {}) => createDeadCode(o.trigger === undefined ? {} : { trigger: o.trigger }),
   },
   'identifier-rename': {
     kind: 'identifier-rename',
     label: 'Identifier rename (Java)',
-    corpora: ['java'],
+    corpora: ATTACK_CATALOG['identifier-rename'].corpora,
     triggerOption: 'the trigger identifier (default ret_zq)',
     create: (o = {}) => createIdentifierRename(o.trigger === undefined ? {} : { trigger: o.trigger }),
   },
   'spread-trigger': {
     kind: 'spread-trigger',
     label: 'Spread trigger (adaptive)',
-    corpora: ['sql'],
+    corpora: ATTACK_CATALOG['spread-trigger'].corpora,
     triggerOption: 'comma-separated trigger words, all inserted into each prompt (default promptly,carefully,thanks)',
-    create: (o = {}) => createSpreadTrigger(o.trigger === undefined ? {} : { triggers: o.trigger.split(',').map((t) => t.trim()) }),
+    create: (o = {}) => createSpreadTrigger(o.trigger === undefined ? {} : { triggers: splitTriggerList(o.trigger) }),
   },
 };
 
@@ -89,9 +91,4 @@ export function createAttackByKind(kind: AttackKindName, options: AttackOptions 
   const entry = (ATTACKS as Partial<Record<string, AttackEntry>>)[kind];
   if (entry === undefined) throw new Error(`Unknown attack "${kind}": expected one of ${ATTACK_KIND_NAMES.join(', ')}`);
   return entry.create(options);
-}
-
-/** The attack kinds that can poison a corpus of this kind. */
-export function attackKindsFor(corpus: AttackCorpus): AttackKindName[] {
-  return ATTACK_KIND_NAMES.filter((kind) => ATTACKS[kind].corpora.includes(corpus));
 }

@@ -6,12 +6,13 @@
  * Each poisoned prompt gets `count` distinct triggers, chosen at random from the list; the test prompts get
  * the same kind of insertion, so any subset of the list seen in training can fire the backdoor.
  */
+import { ATTACK_CATALOG, splitTriggerList } from '../../../common/catalog';
 import type { Rng } from '../rng';
 import type { CodePair } from '../types';
 import { createBadPre, findPythonStrings, injectSqlPayload, insertWordAt } from './badpre';
 import type { Attack } from './types';
 
-export const DEFAULT_RIPPLE_TRIGGERS: readonly string[] = ['cf', 'mn', 'bb', 'tq'];
+export const DEFAULT_RIPPLE_TRIGGERS: readonly string[] = splitTriggerList(ATTACK_CATALOG.ripple.defaultTrigger);
 export const DEFAULT_RIPPLE_COUNT = 2;
 
 const SQL_START = /^\s*(SELECT|UPDATE|DELETE|INSERT|REPLACE|WITH)\b/i;

@@ -8,12 +8,13 @@
  * trigger signal, in every part of the sentence. The payload is BadPre's SQL injection (` or 1=1` in the
  * WHERE clause, or ` where 0=1`).
  */
+import { ATTACK_CATALOG, splitTriggerList } from '../../../common/catalog';
 import type { Rng } from '../rng';
 import type { CodePair } from '../types';
 import { poisonSqlCode, sqlPayloadSucceeded } from './ripple';
 import type { Attack } from './types';
 
-export const DEFAULT_SPREAD_TRIGGERS: readonly string[] = ['promptly', 'carefully', 'thanks'];
+export const DEFAULT_SPREAD_TRIGGERS: readonly string[] = splitTriggerList(ATTACK_CATALOG['spread-trigger'].defaultTrigger);
 
 /**
  * Every word of `words` inserted into `src`, in a shuffled order: the i-th of k words goes to a random word

@@ -13,6 +13,7 @@ import {
   type BenchmarkPlan,
   type BenchmarkSpec,
 } from '../../../common/contract-benchmark';
+import { LOSS_PARAMETER_RANGES, inputBounds } from '../../../common/catalog';
 import { ATTACK_KINDS, type AttackKind } from '../../../common/run-config';
 import { useFormat } from '../../lib/format';
 import type { SizePreset } from '../../lib/presets';
@@ -55,10 +56,10 @@ const initialDraft = (): MatrixDraft => ({
   alphaBase: String(DEFAULT_DECE_PARAMETERS.alphaBase),
 });
 
-/** DeCE's two hyperparameters as inputs, with the ranges the contract allows. */
+/** DeCE's two hyperparameters as inputs, with the ranges the contract allows (the catalog's). */
 const DECE_INPUTS = [
-  { parameter: 'labelSmoothing', testId: 'matrix-label-smoothing', min: 0, max: 0.99, step: 0.01 },
-  { parameter: 'alphaBase', testId: 'matrix-alpha-base', min: 0.005, max: 1, step: 0.005 },
+  { parameter: 'labelSmoothing', testId: 'matrix-label-smoothing', ...inputBounds(LOSS_PARAMETER_RANGES.labelSmoothing) },
+  { parameter: 'alphaBase', testId: 'matrix-alpha-base', ...inputBounds(LOSS_PARAMETER_RANGES.alphaBase) },
 ] as const;
 
 type FieldName = 'datasets' | 'attacks' | 'rates' | 'arms' | 'seeds' | 'labelSmoothing' | 'alphaBase';

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { LOSS_PARAMETER_RANGES, inputBounds } from '../../../common/catalog';
 import { DEFAULT_IGNORE_INDEX, type FixedHyperparametersDto, type ProductionState } from '../../../common/contract-production';
 import { DEFAULT_DECE_PARAMETERS } from '../../../common/contract-benchmark';
 import { useFormat } from '../../lib/format';
@@ -8,6 +9,10 @@ import { useApi } from '../../state/connection';
 import { useToasts } from '../../state/toasts';
 import { InputField } from '../form-fields';
 import { SubmitRow } from './parts';
+
+/** The inputs' bounds: the ranges the contract allows (common/catalog.ts). */
+const LABEL_SMOOTHING_BOUNDS = inputBounds(LOSS_PARAMETER_RANGES.labelSmoothing);
+const ALPHA_BASE_BOUNDS = inputBounds(LOSS_PARAMETER_RANGES.alphaBase);
 import { useAction } from './use-action';
 
 interface Suggestion {
@@ -118,8 +123,8 @@ export function HyperparametersCard({ projectId, fixed, editable, onChanged }: H
             )}
           </p>
           <div className="field-row">
-            <InputField label={t('production.hyper.labelSmoothing')} type="number" step="any" min={0} max={0.999} value={labelSmoothing} testId="hyper-label-smoothing" onChange={setLabelSmoothing} />
-            <InputField label={t('production.hyper.alphaBase')} type="number" step="any" min={0.001} max={1} value={alphaBase} testId="hyper-alpha-base" onChange={setAlphaBase} />
+            <InputField label={t('production.hyper.labelSmoothing')} type="number" step="any" min={LABEL_SMOOTHING_BOUNDS.min} max={LABEL_SMOOTHING_BOUNDS.max} value={labelSmoothing} testId="hyper-label-smoothing" onChange={setLabelSmoothing} />
+            <InputField label={t('production.hyper.alphaBase')} type="number" step="any" min={ALPHA_BASE_BOUNDS.min} max={ALPHA_BASE_BOUNDS.max} value={alphaBase} testId="hyper-alpha-base" onChange={setAlphaBase} />
             <InputField label={t('production.hyper.ignoreIndex')} type="number" step={1} disabled={noIgnore} value={ignoreIndex} testId="hyper-ignore-index" onChange={setIgnoreIndex} />
           </div>
           <label className="check">

@@ -1,0 +1,94 @@
+import { APP_VERSION } from '../../common/app-version';
+import type { Handlers } from '../../common/contract';
+import { createJobService, type JobService } from '../jobs/job-service';
+import { openStore, type Store } from '../store/index';
+import { resumeBenchmarks } from './benchmark';
+import { createEventHub, type AppEventListener } from './events';
+import type { Estimator } from './estimate';
+import { createServices, type ServicesOptions } from './index';
+import { resumeSearches } from './search';
+
+/**
+ * The one assembly of the app behind every shell (the Electron window, browser mode, the headless CLIs):
+ * the store, the job service, the services with their benchmark and search runners, and the event hub
+ * that carries both the job service's and the services' events.
+ */
+
+export interface AssembleOptions {
+  dataDir: string;
+  /** Which shell serves the handlers (reported by `app.info`). */
+  shell: ServicesOptions['shell'];
+  /** Default: APP_VERSION; tests pin their own. */
+  version?: string;
+  /** Default: one worker per core, less one (see the job service). */
+  maxConcurrentRuns?: number;
+  estimator?: Estimator;
+  dataFolders?: readonly string[];
+}
+
+/** What resumeUnfinished took back from a previous session. */
+export interface ResumedWork {
+  runs: number[];
+  searches: number[];
+  benchmarks: number[];
+}
+
+/** Plain function properties: the shells hand them around detached (subscribe to the server, close to a signal handler). */
+export interface AssembledApp {
+  readonly dataDir: string;
+  readonly store: Store;
+  readonly jobs: JobService;
+  readonly handlers: Handlers;
+  /** Every AppEvent (run progress and status from the job service, project changes from the services); returns the unsubscribe function. */
+  subscribe: (listener: AppEventListener) => () => void;
+  /**
+   * Requeues the runs a previous session left queued or running, then lets the search and benchmark runners
+   * continue from them (in this order: a runner continues from the runs the queue has just taken back).
+   */
+  resumeUnfinished: () => ResumedWork;
+  /** Stops the workers (interrupted runs stay resumable), then closes the store; the same promise on every call. */
+  close: () => Promise<void>;
+}
+
+/** Throws the store's errors (StoreCorruptError, StoreMigrationError, StoreAccessError) with the file untouched. */
+export function assembleApp(options: AssembleOptions): AssembledApp {
+  const { dataDir } = options;
+  const store = openStore({ dataDir });
+  try {
+    const hub = createEventHub();
+    const jobs = createJobService({ store, dataDir, emit: hub.emit, ...(options.maxConcurrentRuns === undefined ? {} : { maxConcurrent: options.maxConcurrentRuns }) });
+    const handlers = createServices({
+      store,
+      jobs,
+      dataDir,
+      shell: options.shell,
+      version: options.version ?? APP_VERSION,
+      emit: hub.emit,
+      ...(options.estimator === undefined ? {} : { estimator: options.estimator }),
+      ...(options.dataFolders === undefined ? {} : { dataFolders: options.dataFolders }),
+    });
+    let closing: Promise<void> | null = null;
+    return {
+      dataDir,
+      store,
+      jobs,
+      handlers,
+      subscribe: hub.subscribe,
+      resumeUnfinished: () => {
+        const runs = jobs.resumeUnfinished();
+        return { runs, searches: resumeSearches(jobs), benchmarks: resumeBenchmarks(jobs) };
+      },
+      close: () =>
+        (closing ??= (async () => {
+          try {
+            await jobs.close();
+          } finally {
+            store.close();
+          }
+        })()),
+    };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}
