@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AblConfigSchema } from './abl';
 import { LOSS_PARAMETER_RANGES, rangeSchema } from './catalog';
 import { PILOT_LOSS_PARAMETERS, SIZE_PRESETS } from './presets';
 import { ATTACK_KINDS, EpochMetricsSchema } from './run-config';
@@ -15,8 +16,11 @@ import { Actor, Id, Name, Timestamp } from './schemas';
  * What is compared in a scenario. 'ce-clean' is CE on the same data without poisoning (the reference for
  * clean quality); 'ce' is CE on poisoned data (what the team has today); 'onion' and 'spectral' are
  * passive defenses applied to (ONION: the outputs of; spectral: a retraining of) the poisoned CE model.
+ * The alternatives a team would weigh instead of DeCE: 'abl' (anti-backdoor learning, a CE run with isolation
+ * and unlearning epochs), 'killbadcode' and 'dece+killbadcode' (a naturalness filter of the training rows, then
+ * CE or DeCE), 'ce-early-stop' (the CE run read at its best validation-BLEU epoch).
  */
-export const BENCHMARK_ARMS = ['ce-clean', 'ce', 'dece', 'ls', 'gce', 'intrust', 'onion', 'spectral'] as const;
+export const BENCHMARK_ARMS = ['ce-clean', 'ce', 'dece', 'ls', 'gce', 'intrust', 'onion', 'spectral', 'abl', 'killbadcode', 'dece+killbadcode', 'ce-early-stop'] as const;
 export type BenchmarkArm = (typeof BENCHMARK_ARMS)[number];
 export const DEFAULT_BENCHMARK_ARMS: readonly BenchmarkArm[] = ['ce-clean', 'ce', 'dece'];
 export const DEFAULT_POISON_RATES: readonly number[] = [0.01, 0.02, 0.05];
@@ -52,6 +56,8 @@ export const BenchmarkSpecSchema = z.object({
   arms: z.array(z.enum(BENCHMARK_ARMS)).min(1).refine(unique, 'arms must be distinct'),
   seeds: z.array(z.int().min(0).max(2 ** 31 - 1)).min(1).max(20).refine(unique, 'seeds must be distinct'),
   dece: DeceParametersSchema,
+  /** The 'abl' arm's parameters (absent: DEFAULT_ABL_PARAMETERS, fitted to the size's epochs). */
+  abl: AblConfigSchema.optional(),
 });
 export type BenchmarkSpec = z.infer<typeof BenchmarkSpecSchema>;
 
@@ -83,6 +89,8 @@ export const BenchmarkCellSchema = z.object({
   metrics: CellMetricsSchema.nullable(),
   /** What a passive defense did, in its own terms; seconds it added. */
   detail: z.string().nullable(),
+  /** Wall-clock seconds the arm adds to a CE run of the same scenario and seed (null: not known, e.g. CE itself). */
+  extraSeconds: z.number().nullable().optional(),
   error: z.string().nullable(),
 });
 export type BenchmarkCell = z.infer<typeof BenchmarkCellSchema>;
@@ -122,6 +130,8 @@ export const ScenarioRowSchema = z.object({
   asr: SpreadSchema.nullable(),
   /** arm − CE on poisoned data, seed-paired; null for CE itself and the clean reference. */
   diffToCe: z.object({ bleu: DiffSchema.nullable(), asr: DiffSchema.nullable() }).nullable(),
+  /** Mean wall-clock seconds the arm adds to a CE run (defenses, filters, ABL); null or absent: none or not known. */
+  extraSeconds: z.number().nullable().optional(),
 });
 export type ScenarioRow = z.infer<typeof ScenarioRowSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AblConfigSchema } from './abl';
 import { ATTACK_KINDS, LOSS_KINDS, LOSS_PARAMETER_RANGES, rangeSchema, type LossKind } from './catalog';
 
 export { ATTACK_KINDS, LOSS_KINDS, type AttackKind, type LossKind } from './catalog';
@@ -83,6 +84,8 @@ export const TrainingConfigSchema = z.object({
   warmupFraction: z.number().min(0).max(1),
   /** Global gradient-norm clip. */
   clipNorm: z.number().gt(0),
+  /** Anti-backdoor learning around a cross-entropy run (common/abl.ts); absent: plain training. */
+  abl: AblConfigSchema.optional(),
 });
 export type TrainingConfig = z.infer<typeof TrainingConfigSchema>;
 

@@ -26,6 +26,8 @@ export interface CellResult {
   arm: string;
   seed: number;
   metrics: CellMetrics;
+  /** Wall-clock seconds the arm added to a CE run (defenses, ABL); absent or null when not known. */
+  extraSeconds?: number | null;
 }
 
 /** Mean, sample sd (n − 1) and 95% t interval of the mean over a scenario's seeds; sd/interval null for n = 1. */
@@ -60,6 +62,8 @@ export interface ScenarioStats {
    * null for 'ce' itself, for 'ce-clean' (a different reference, see CLEAN_ARM) and when no seed pairs up.
    */
   diffToCe: { bleu: PairedDiff; asr: PairedDiff } | null;
+  /** Mean extra seconds over a CE run of the cells that know theirs; null when none does. */
+  extraSeconds: number | null;
 }
 
 /** CE on poisoned data: what every other arm is compared with. */
@@ -159,6 +163,7 @@ export function aggregateScenarios(cells: readonly CellResult[]): ScenarioStats[
         exactMatch: present(spreadOf(own, 'exactMatch')),
         asr: present(spreadOf(own, 'asr')),
         diffToCe: bleuDiff && asrDiff ? { bleu: bleuDiff, asr: asrDiff } : null,
+        extraSeconds: meanInterval(own.flatMap((c) => (typeof c.extraSeconds === 'number' && Number.isFinite(c.extraSeconds) ? [c.extraSeconds] : [])))?.mean ?? null,
       };
     });
 }

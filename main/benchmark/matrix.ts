@@ -1,3 +1,4 @@
+import { DEFAULT_ABL_PARAMETERS, type AblConfig } from '../../common/abl';
 import type { BenchmarkArm, BenchmarkDataset, BenchmarkSpec } from '../../common/contract-benchmark';
 import { presetConfig, type SizePreset } from '../../common/presets';
 import type { AttackKind, LossKind, RunConfig } from '../../common/run-config';
@@ -8,23 +9,33 @@ import { canonicalJson } from '../domain/canonical-json';
  * A benchmark spec expanded into its cells. Pure: the caller resolves datasets (imported ones live in the
  * store) and does the scheduling.
  *
- * - Training arms (ce, dece, ls, gce, intrust) are one run per (dataset, attack, rate, seed).
+ * - Training arms (ce, dece, ls, gce, intrust, abl) are one run per (dataset, attack, rate, seed).
  * - 'ce-clean' trains CE without poisoning: one cell per (dataset, attack, seed) at rate 0, shared by every
  *   rate (poisoning does not apply; the attack still decides which triggered prompts ASR is measured on).
- * - Passive defenses (onion, spectral) are cells attached to the CE cell of the same scenario and seed,
+ * - Passive defenses (onion, spectral) and the other alternatives evaluated on the scenario's data and CE run
+ *   (killbadcode, dece+killbadcode, ce-early-stop) are cells attached to the CE cell of the same scenario and seed,
  *   which is added when the spec does not list 'ce'.
  * - Combinations an attack cannot poison (a Java attack on the SQL corpus) are skipped with the reason.
  */
 
-export const TRAINING_ARMS = ['ce-clean', 'ce', 'dece', 'ls', 'gce', 'intrust'] as const;
+export const TRAINING_ARMS = ['ce-clean', 'ce', 'dece', 'ls', 'gce', 'intrust', 'abl'] as const;
 export type TrainingArm = (typeof TRAINING_ARMS)[number];
-export const DEFENSE_ARMS = ['onion', 'spectral'] as const;
+export const DEFENSE_ARMS = ['onion', 'spectral', 'killbadcode', 'dece+killbadcode', 'ce-early-stop'] as const;
 export type DefenseArm = (typeof DEFENSE_ARMS)[number];
 
 export const isDefenseArm = (arm: string): arm is DefenseArm => (DEFENSE_ARMS as readonly string[]).includes(arm);
 
 /** The loss each training arm trains with. */
-export const ARM_LOSS: Readonly<Record<TrainingArm, LossKind>> = { 'ce-clean': 'ce', ce: 'ce', dece: 'dece', ls: 'ls', gce: 'gce', intrust: 'intrust' };
+export const ARM_LOSS: Readonly<Record<TrainingArm, LossKind>> = { 'ce-clean': 'ce', ce: 'ce', dece: 'dece', ls: 'ls', gce: 'gce', intrust: 'intrust', abl: 'ce' };
+
+/**
+ * ABL's schedule within a run of `epochs` epochs: at least one epoch each for isolation and unlearning, and
+ * no more than fit (a 2-epoch run gets one of each).
+ */
+export function fitAblToEpochs(abl: AblConfig, epochs: number): AblConfig {
+  const unlearningEpochs = Math.max(1, Math.min(abl.unlearningEpochs, epochs - 1));
+  return { ...abl, unlearningEpochs, isolationEpochs: Math.max(1, Math.min(abl.isolationEpochs, epochs - unlearningEpochs)) };
+}
 
 /** Where a dataset's runs read their data from. */
 export interface DatasetSource {
@@ -92,7 +103,7 @@ export function cellKey(c: CellCoordinates): string {
 }
 
 /** The preset's run for one training cell, with the spec's data, attack, rate, seed and DeCE parameters. */
-export function trainingConfig(spec: Pick<BenchmarkSpec, 'size' | 'dece'>, source: DatasetSource, attack: AttackKind, rate: number, arm: TrainingArm, seed: number): RunConfig {
+export function trainingConfig(spec: Pick<BenchmarkSpec, 'size' | 'dece' | 'abl'>, source: DatasetSource, attack: AttackKind, rate: number, arm: TrainingArm, seed: number): RunConfig {
   const preset = presetConfig(spec.size, ARM_LOSS[arm]);
   // Label smoothing alone uses DeCE's ε, so that it is DeCE without the α blending (an ablation).
   const loss = arm === 'dece' ? spec.dece : arm === 'ls' ? { labelSmoothing: spec.dece.labelSmoothing } : {};
@@ -101,6 +112,7 @@ export function trainingConfig(spec: Pick<BenchmarkSpec, 'size' | 'dece'>, sourc
     seed,
     data: { ...preset.data, corpus: source.corpus, attack: { kind: attack }, poisonRate: arm === 'ce-clean' ? 0 : rate },
     loss: { ...preset.loss, ...loss },
+    training: arm === 'abl' ? { ...preset.training, abl: fitAblToEpochs(spec.abl ?? DEFAULT_ABL_PARAMETERS, preset.training.epochs) } : preset.training,
   };
 }
 

@@ -13,6 +13,7 @@ import { toEpochMetrics } from '../domain/mappers';
 import type { BenchmarkCellRecord, BenchmarkRecord, Store } from '../store/index';
 import { aggregateScenarios, type PairedDiff, type ScenarioStats, type Spread } from './aggregate';
 import { earlyLearning } from './early-learning';
+import { extraSecondsOverCe } from './arm-cost';
 import { isDefenseArm } from './matrix';
 
 /**
@@ -62,15 +63,21 @@ const asAttack = (attack: string): AttackKind => {
 export function toBenchmarkCell(store: Store, cell: BenchmarkCellRecord): BenchmarkCell {
   let metrics: CellMetrics | null = null;
   let detail: string | null = null;
+  let extraSeconds: number | null = null;
   if (cell.status === 'finished' && isDefenseArm(cell.arm)) {
     const result = defenseResult(cell);
     if (result) {
       metrics = { bleu: result.bleu, codeBleu: null, exactMatch: result.exactMatch, asr: result.asr };
       detail = `${result.detail}; +${result.extraSeconds.toFixed(1)} s`;
+      extraSeconds = result.extraSeconds;
     }
   } else if (cell.status === 'finished' && cell.runId !== null) {
     metrics = finalRunMetrics(store, cell.runId);
     if (metrics === null) detail = 'the run has no usable final metrics (diverged)';
+    if (cell.arm === 'abl') {
+      extraSeconds = extraSecondsOverCe(store, cell);
+      if (extraSeconds !== null && metrics !== null) detail = `${extraSeconds >= 0 ? '+' : ''}${extraSeconds.toFixed(1)} s over the CE run`;
+    }
   }
   return {
     key: cell.key,
@@ -84,6 +91,7 @@ export function toBenchmarkCell(store: Store, cell: BenchmarkCellRecord): Benchm
     reused: cell.reused,
     metrics,
     detail,
+    extraSeconds,
     error: cell.error,
   };
 }
@@ -106,7 +114,7 @@ export function toBenchmark(record: BenchmarkRecord, cells: readonly { status: B
 /** The scenario statistics over every finished cell with metrics (aggregate.ts). */
 export function scenarioStats(cells: readonly BenchmarkCell[]): ScenarioStats[] {
   return aggregateScenarios(
-    cells.flatMap((c) => (c.status === 'finished' && c.metrics !== null ? [{ dataset: c.dataset, attack: c.attack, rate: c.rate, arm: c.arm, seed: c.seed, metrics: c.metrics }] : [])),
+    cells.flatMap((c) => (c.status === 'finished' && c.metrics !== null ? [{ dataset: c.dataset, attack: c.attack, rate: c.rate, arm: c.arm, seed: c.seed, metrics: c.metrics, extraSeconds: c.extraSeconds ?? null }] : [])),
   );
 }
 
@@ -125,6 +133,7 @@ export function toScenarioRow(s: ScenarioStats): ScenarioRow {
     exactMatch: spread(s.exactMatch),
     asr: spread(s.asr),
     diffToCe: s.diffToCe && { bleu: diff(s.diffToCe.bleu), asr: diff(s.diffToCe.asr) },
+    extraSeconds: s.extraSeconds,
   };
 }
 

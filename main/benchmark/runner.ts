@@ -11,7 +11,7 @@ import { pretrainCacheFile, pretrainKey } from '../jobs/pretrain-cache';
 import type { Estimate, Estimator } from '../jobs/estimate';
 import { canonicalJson } from '../domain/canonical-json';
 import type { BenchmarkCellRecord, BenchmarkRecord, Store } from '../store/index';
-import { dataGroupKey, expandMatrix, interleaveByData, isDefenseArm, type DefenseCell, type MatrixCell, type MatrixExpansion, type TrainingCell } from './matrix';
+import { dataGroupKey, expandMatrix, interleaveByData, isDefenseArm, type DefenseArm, type DefenseCell, type MatrixCell, type MatrixExpansion, type TrainingCell } from './matrix';
 import { datasetResolver } from './sources';
 import { cacheDir, runDir } from '../files/data-folder';
 
@@ -54,6 +54,26 @@ function reusableRuns(store: Store, projectId: number): Map<string, number> {
 /** The newest epoch checkpoint the engine left in a run's folder (it prunes the older ones). */
 export function finalCheckpoint(dataDir: string, runId: number): string | null {
   return latestCheckpoint(runDir(dataDir, runId))?.path ?? null;
+}
+
+/** Estimated seconds of a defense job on a CE run of `ceSeconds` over `epochs` epochs. */
+function defenseSeconds(arm: DefenseArm, ceSeconds: number, epochs: number): number {
+  // ONION decodes the evaluation prompts about once (≈ half an epoch); early stopping only reads the CE run's
+  // recorded epochs; the others train once more on (nearly) the same rows.
+  if (arm === 'onion') return ceSeconds / (2 * epochs);
+  if (arm === 'ce-early-stop') return 0;
+  return ceSeconds;
+}
+
+/** The CE run's config as a defense job gets it: DeCE after KillBadCode trains with the matrix's DeCE parameters. */
+function defenseConfig(arm: DefenseArm, ceConfig: RunConfig, spec: BenchmarkSpec): RunConfig {
+  return arm === 'dece+killbadcode' ? { ...ceConfig, loss: { ...ceConfig.loss, kind: 'dece', ...spec.dece } } : ceConfig;
+}
+
+/** Whether a defense result on the same CE run stands for this matrix's: DeCE after KillBadCode also needs the same DeCE parameters. */
+function sameDefenseSettings(arm: string, result: Readonly<Record<string, unknown>>, spec: BenchmarkSpec): boolean {
+  if (arm !== 'dece+killbadcode') return true;
+  return canonicalJson(result['deceParameters'] ?? null) === canonicalJson(spec.dece);
 }
 
 /** A run's estimate without the pre-training its group shares. */
@@ -121,8 +141,7 @@ export class BenchmarkRunner {
       if (!base) continue;
       // A reused CE run costs nothing, but the defense still runs on its model.
       const ceSeconds = runSeconds.get(base.key) ?? ownSeconds(await estimator.estimate(base.config));
-      // Spectral signatures retrain the model; ONION decodes the evaluation prompts about once (≈ half an epoch).
-      const seconds = cell.arm === 'spectral' ? ceSeconds : ceSeconds / (2 * base.config.training.epochs);
+      const seconds = defenseSeconds(cell.arm, ceSeconds, base.config.training.epochs);
       work += seconds;
       longestChain = Math.max(longestChain, ceSeconds + seconds);
     }
@@ -368,7 +387,7 @@ export class BenchmarkRunner {
     if (base.status !== 'finished' || base.runId === null) return cell.status === 'pending' ? false : update('pending');
     const ceRunId = base.runId;
     const earlier = this.store.benchmarks.findDefenseResult(ceRunId, cell.arm);
-    if (earlier && earlier.id !== cell.id && earlier.result) {
+    if (earlier && earlier.id !== cell.id && earlier.result && sameDefenseSettings(cell.arm, earlier.result, this.specOf(benchmark))) {
       this.store.benchmarks.updateCell(cell.id, { status: 'finished', runId: ceRunId, reused: true, result: earlier.result });
       return true;
     }
@@ -378,6 +397,8 @@ export class BenchmarkRunner {
     if (!config.success) return update('failed', { error: `CE run #${ceRunId} has no valid config`, runId: ceRunId });
     if (model === null) return update('failed', { error: `the model of CE run #${ceRunId} is missing from ${runDir(this.options.dataDir, ceRunId)}`, runId: ceRunId });
     const weights = pretrainCacheFile(cacheDir(this.options.dataDir), config.data);
+    const arm = cell.arm;
+    if (!isDefenseArm(arm)) return update('failed', { error: `'${arm}' is not a defense`, runId: ceRunId });
     this.store.benchmarks.updateCell(cell.id, { status: 'queued', runId: ceRunId, reused: false });
     this.defensesInFlight.add(cell.id);
     const settle = (apply: () => void) => {
@@ -393,8 +414,8 @@ export class BenchmarkRunner {
     this.jobs
       .runDefense({
         key: defenseJobKey(cell.id),
-        config: config.data,
-        defense: cell.arm === 'spectral' ? 'spectral' : 'onion',
+        config: defenseConfig(arm, config.data, this.specOf(benchmark)),
+        defense: arm,
         poisonedModelFile: model,
         ...(existsSync(weights) ? { initialWeightsFile: weights } : {}),
         onStart: () => {

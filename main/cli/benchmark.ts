@@ -59,8 +59,8 @@ function diff(d: NonNullable<ScenarioRow['diffToCe']>['bleu'] | undefined): stri
 /** The scenario table, one aligned line per scenario: mean ± sd [95% interval] over seeds. */
 function scenarioLines(rows: readonly ScenarioRow[]): string[] {
   const table = [
-    ['dataset', 'attack', 'rate', 'arm', 'n', 'BLEU-4', 'CodeBLEU', 'exact match %', 'ASR %', 'ΔBLEU-4 vs CE', 'ΔASR vs CE'],
-    ...rows.map((r) => [r.dataset, r.attack, r.arm === 'ce-clean' ? 'clean' : pct(r.rate), r.arm, String(r.n), spread(r.bleu), spread(r.codeBleu), spread(r.exactMatch, 1), spread(r.asr, 1), diff(r.diffToCe?.bleu), diff(r.diffToCe?.asr)]),
+    ['dataset', 'attack', 'rate', 'arm', 'n', 'BLEU-4', 'CodeBLEU', 'exact match %', 'ASR %', 'ΔBLEU-4 vs CE', 'ΔASR vs CE', 'extra s vs CE'],
+    ...rows.map((r) => [r.dataset, r.attack, r.arm === 'ce-clean' ? 'clean' : pct(r.rate), r.arm, String(r.n), spread(r.bleu), spread(r.codeBleu), spread(r.exactMatch, 1), spread(r.asr, 1), diff(r.diffToCe?.bleu), diff(r.diffToCe?.asr), r.extraSeconds == null ? '—' : `${r.extraSeconds >= 0 ? '+' : ''}${r.extraSeconds.toFixed(1)}`]),
   ];
   const widths = table[0]?.map((_, c) => Math.max(...table.map((row) => (row[c] ?? '').length))) ?? [];
   return table.map((row) => row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd());

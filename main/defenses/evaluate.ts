@@ -5,6 +5,7 @@ import { decodePrompts } from '../engine/decode';
 import { attackSuccessRate, averageSentenceBleu, exactMatch } from '../engine/metrics';
 import { buildSeq2SeqModel } from '../engine/model';
 import { type PreparedData, trainRun } from '../engine/train';
+import { type AlternativeKind, evaluateAlternative } from './alternatives';
 import { runOnionDefense, runSpectralDefense } from './index';
 
 /**
@@ -15,9 +16,11 @@ import { runOnionDefense, runSpectralDefense } from './index';
 
 export const DEFENSE_KINDS = ['onion', 'spectral'] as const;
 export type DefenseKind = (typeof DEFENSE_KINDS)[number];
+/** Everything a defense job can evaluate: the passive defenses and the alternatives of ./alternatives.ts. */
+export type DefenseJobKind = DefenseKind | AlternativeKind;
 
 export interface DefenseOutcome {
-  defense: DefenseKind;
+  defense: DefenseJobKind;
   /** Seconds the defense adds to a CE run: ONION's LM and filtering; spectral's scoring plus retraining. */
   extraSeconds: number;
   bleu: number;
@@ -25,6 +28,10 @@ export interface DefenseOutcome {
   asr: number;
   /** What the defense did, in its own terms. */
   detail: string;
+  /** A data filter's effect on the rows known to be poisoned (KillBadCode). */
+  filter?: { triggers: string[]; dropped: number; poisonedDropped: number; poisonedTotal: number; precision: number | null; recall: number | null };
+  /** The DeCE parameters a defense that trains with DeCE used. */
+  deceParameters?: { labelSmoothing: number; alphaBase: number };
 }
 
 export interface DefenseInput {
@@ -98,6 +105,8 @@ async function spectral(input: DefenseInput): Promise<DefenseOutcome> {
   };
 }
 
-export async function evaluateDefense(kind: DefenseKind, input: DefenseInput): Promise<DefenseOutcome> {
-  return kind === 'onion' ? onion(input) : spectral(input);
+export async function evaluateDefense(kind: DefenseJobKind, input: DefenseInput): Promise<DefenseOutcome> {
+  if (kind === 'onion') return onion(input);
+  if (kind === 'spectral') return spectral(input);
+  return evaluateAlternative(kind, input);
 }

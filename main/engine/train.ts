@@ -5,6 +5,7 @@ import type { EpochMetrics, LossConfig, RunConfig } from '../../common/run-confi
 import type { TrainingEvent, TrainingPhase } from '../../common/training-events';
 import type { Attack } from '../data/attacks/types';
 import { deriveRng } from '../data/rng';
+import { AblSchedule, ablLoss, type AblLossMode } from './abl';
 import { type EncodedExample, type MaterializedBatch, materializeBatch, planBatches } from './batching';
 import { assignWeights, readCheckpoint, writeCheckpoint } from './checkpoint';
 import { EPOCH_CHECKPOINT_NAME, epochCheckpointName, latestCheckpoint } from './checkpoint-format';
@@ -83,6 +84,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     if (options.initialWeightsFile) assignWeights(model.variables, readCheckpoint(options.initialWeightsFile));
     const epochs: EpochMetrics[] = [...(options.previousEpochs ?? [])];
     let startEpoch = 0;
+    let ablIsolated: number[] | null = null;
     if (options.resume && options.checkpointDir) {
       const latest = latestCheckpoint(options.checkpointDir);
       if (latest) {
@@ -92,12 +94,15 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
         startEpoch = checkpoint.header.epoch;
         const recorded = checkpoint.header.meta['epochs'];
         if (Array.isArray(recorded) && epochs.length === 0) epochs.push(...(recorded as EpochMetrics[]));
+        const isolated = checkpoint.header.meta['ablIsolated'];
+        if (Array.isArray(isolated)) ablIsolated = isolated.filter((i): i is number => Number.isInteger(i));
         emit({ type: 'phase', phase: 'train', message: `resuming after epoch ${startEpoch}` });
       }
     }
     const loss = createLoss(config.loss, PAD_ID);
     let finalCheckpoint: string | null = null;
     const totalEpochs = config.training.epochs;
+    const abl = config.training.abl ? new AblSchedule(config.training.abl, totalEpochs, ablIsolated) : null;
     const stepsPerEpoch = Math.ceil(data.train.length / config.training.batchSize);
     const pace = new Pace(stepsPerEpoch * (totalEpochs - startEpoch));
     const decide = options.decideAfterEpoch ?? ownStoppingRule(config, performance.now());
@@ -105,11 +110,15 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     const stoppedBefore = epochs.at(-1)?.stop !== undefined;
     for (let epoch = startEpoch + 1; epoch <= totalEpochs && !stoppedBefore; epoch++) {
       const started = performance.now();
+      const ablPlan = abl?.plan(epoch, data.train) ?? null;
       const stats = await trainEpoch({
         model,
         optimizer,
         loss,
-        examples: data.train,
+        examples: ablPlan?.examples ?? data.train,
+        ...(ablPlan?.mode && abl ? { sampleLoss: ablSampleLoss(ablPlan.mode, abl.config.gamma) } : {}),
+        // Unlearning comes last, where the linear decay has left almost no step size: it keeps the peak rate.
+        ...(ablPlan?.phase === 'unlearn' ? { fixedLearningRate: config.training.learningRate } : {}),
         epoch,
         lossEpoch: epoch,
         totalEpochs,
@@ -126,6 +135,8 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
         emit,
         shouldStop: options.shouldStop,
       });
+      const isolation = abl?.afterEpoch(epoch, model, data.train) ?? null;
+      if (isolation !== null) emit({ type: 'phase', phase: 'train', message: isolation });
       emit({ type: 'phase', phase: 'evaluate', message: `evaluating epoch ${epoch}` });
       const quality = await evaluate(model, data, config);
       const metrics: EpochMetrics = {
@@ -142,7 +153,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
       if (options.checkpointDir) {
         mkdirSync(options.checkpointDir, { recursive: true });
         const path = join(options.checkpointDir, epochCheckpointName(epoch));
-        writeCheckpoint(path, model.variables, { epoch, optimizer: optimizer.getState(), meta: { epochs } });
+        writeCheckpoint(path, model.variables, { epoch, optimizer: optimizer.getState(), meta: { epochs, ...(abl?.isolated ? { ablIsolated: abl.isolated } : {}) } });
         pruneCheckpoints(options.checkpointDir, path);
         finalCheckpoint = path;
       }
@@ -230,7 +241,19 @@ interface EpochContext {
   pace: Pace;
   emit: (event: TrainingEvent) => void;
   shouldStop: (() => boolean) | undefined;
+  /** Replaces `loss` with a per-sample loss (anti-backdoor learning). */
+  sampleLoss?: SampleLoss;
+  /** Replaces the schedule's learning rate. */
+  fixedLearningRate?: number;
 }
+
+/** A loss over whole samples: the batch's logits, the batch, how many samples it holds. */
+type SampleLoss = (logits: tf.Tensor2D, batch: MaterializedBatch, samples: number, onRowLosses: (rows: Float64Array) => void) => tf.Scalar;
+
+const ablSampleLoss =
+  (mode: AblLossMode, gamma: number): SampleLoss =>
+  (logits, batch, samples, onRowLosses) =>
+    ablLoss(logits, batch, samples, mode, gamma, onRowLosses);
 
 interface EpochStats {
   meanLoss: number;
@@ -250,7 +273,7 @@ async function trainEpoch(ctx: EpochContext): Promise<EpochStats> {
     if (!plan) continue;
     const stepStarted = performance.now();
     const globalStep = ctx.stepOffset + step;
-    const learningRate = learningRateAt(globalStep, ctx.totalSteps, ctx.peakLearningRate, ctx.warmupFraction);
+    const learningRate = ctx.fixedLearningRate ?? learningRateAt(globalStep, ctx.totalSteps, ctx.peakLearningRate, ctx.warmupFraction);
     const batch = materializeBatch(ctx.examples, plan);
     let stepLoss: number;
     try {
@@ -310,7 +333,9 @@ function trainStep(
     const states = ctx.model.decoderStates(batch.batch, noise);
     const rows = tf.tensor1d(batch.targetRows, 'int32');
     const logits = ctx.model.logits(tf.gather(states, rows));
-    return ctx.loss.apply(logits, batch.targetIds, ctx.lossEpoch, onRowLosses);
+    return ctx.sampleLoss
+      ? ctx.sampleLoss(logits, batch, batch.batch.source.shape[0], onRowLosses)
+      : ctx.loss.apply(logits, batch.targetIds, ctx.lossEpoch, onRowLosses);
   }, ctx.model.variables as tf.Variable[]);
   const lossValue = value.dataSync()[0] ?? Number.NaN;
   value.dispose();

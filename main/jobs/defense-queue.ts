@@ -1,5 +1,5 @@
 import type { RunConfig } from '../../common/run-config';
-import type { DefenseKind, DefenseOutcome } from '../defenses/evaluate';
+import type { DefenseJobKind, DefenseOutcome } from '../defenses/evaluate';
 import { remoteError } from './remote-error';
 import { JobCancelledError, startJob as realStartJob, type RunningJob } from './worker-host';
 
@@ -8,7 +8,7 @@ export interface DefenseJob {
   /** Names the job: asking again with a key that is queued or running returns the same promise. */
   key: string;
   config: RunConfig;
-  defense: DefenseKind;
+  defense: DefenseJobKind;
   /** The cross-entropy model the defense is applied to (a run's final checkpoint). */
   poisonedModelFile: string;
   /** Where that model started (pre-trained weights), for a defense that retrains. */

@@ -1,7 +1,7 @@
 import type { EpochMetrics, RunConfig } from '../../common/run-config';
 import type { StopDecision } from '../engine/stopping';
 import type { SerializedError, TrainingEvent } from '../../common/training-events';
-import type { DefenseKind, DefenseOutcome } from '../defenses/evaluate';
+import type { DefenseJobKind, DefenseOutcome } from '../defenses/evaluate';
 import type { DataSummary } from '../engine/experiment';
 import type { TrainRunResult } from '../engine/train';
 import type { ProductionJobRequest, ProductionJobResult } from '../production/jobs';
@@ -15,7 +15,7 @@ export type JobRequest = JobKind & {
 
 type JobKind =
   | { kind: 'pretrain'; jobId: string; config: RunConfig; outputFile: string }
-  | { kind: 'defend'; jobId: string; config: RunConfig; defense: DefenseKind; poisonedModelFile: string; initialWeightsFile?: string }
+  | { kind: 'defend'; jobId: string; config: RunConfig; defense: DefenseJobKind; poisonedModelFile: string; initialWeightsFile?: string }
   | {
       kind: 'train';
       jobId: string;

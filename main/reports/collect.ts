@@ -12,7 +12,9 @@ import { STAGES, type EpochRecord, type Run, type Stage, type StageName, type St
 import { createFmt, decisionLabel, lossLabel, messages, runStatusLabel, stageLabel, stageStatusLabel, type Fmt } from './i18n';
 import { reproduceCommand } from './reproduce';
 import { KNOWN_ATTACKS, sentences, valueList, type Sentences } from './sentences';
+import { benchmarkDefenseCosts } from './benchmark-defenses';
 import { distinct, stat, statOf } from '../domain/stats';
+import { whyDeceNote } from './why-dece';
 import { storedDefenseCosts } from './defense-costs';
 import type {
   AppendixSection,
@@ -262,7 +264,8 @@ function readProject(store: Store, projectId: number, lang: ReportLang, fmt: Fmt
   const items: Item[] = runs.map((run) => {
     const parsed = RunConfigSchema.safeParse(run.config);
     const config = parsed.success ? parsed.data : null;
-    const loss = isLossKind(run.lossKind) ? run.lossKind : (config?.loss.kind ?? run.lossKind);
+    // An anti-backdoor-learning run trains with CE but is not CE: it is its own row, never CE's reference.
+    const loss = config?.training.abl ? 'abl' : isLossKind(run.lossKind) ? run.lossKind : (config?.loss.kind ?? run.lossKind);
     const epochs = store.metrics.epochs(run.id);
     const final = epochs.at(-1) ?? null;
     const scenario = config ? scenarioOf(s, fmt, config) : null;
@@ -464,6 +467,7 @@ function costSection(c: Collected, groups: ScenarioGroups, scenarios: readonly S
       const ce = ceItemsById.get(runId);
       return ce ? runSeconds(ce) : null;
     }),
+    ...benchmarkDefenseCosts(c.store, c.projectId),
   ];
   const costSummary =
     ceCost && deceCost
@@ -477,7 +481,7 @@ function costSection(c: Collected, groups: ScenarioGroups, scenarios: readonly S
     deceOverCe,
     summary: costSummary,
     defenses,
-    defensesNote: defenses.length > 0 ? s.defensesSome : s.defensesNone,
+    defensesNote: [defenses.length > 0 ? s.defensesSome : s.defensesNone, whyDeceNote(c.store, c.projectId, c.lang, fmt)].filter((x) => x !== null).join(' '),
     note: costRows.length === 0 ? s.costNone : null,
   };
 }

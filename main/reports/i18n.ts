@@ -570,7 +570,7 @@ const RUN_STATUS_LABELS: Record<ReportLang, Record<string, string>> = {
   ja: { queued: '待機中', running: '実行中', finished: '完了', failed: '失敗', cancelled: '中止' },
 };
 /** Short loss names for tables and charts (the same in both languages, as teams say them). */
-const LOSS_SHORT: Record<string, string> = { ce: 'CE', dece: 'DeCE', ls: 'LS-CE', gce: 'GCE', intrust: 'In-trust' };
+const LOSS_SHORT: Record<string, string> = { ce: 'CE', dece: 'DeCE', ls: 'LS-CE', gce: 'GCE', intrust: 'In-trust', abl: 'ABL' };
 
 export const stageLabel = (lang: ReportLang, stage: string): string => STAGE_LABELS[lang][stage] ?? stage;
 export const stageStatusLabel = (lang: ReportLang, status: string): string => STAGE_STATUS_LABELS[lang][status] ?? status;

@@ -415,6 +415,26 @@ export const en = {
         name: 'Spectral signatures',
         description: 'A passive defense: removes outlier training rows found in the CE model’s representations, then retrains.',
       },
+      abl: {
+        short: 'ABL',
+        name: 'Anti-backdoor learning',
+        description: 'CE whose first epochs isolate the lowest-loss rows (LGA loss) and whose last epochs unlearn them by gradient ascent.',
+      },
+      killbadcode: {
+        short: 'KillBadCode',
+        name: 'KillBadCode filter, then CE',
+        description: 'A data filter: an n-gram model of clean code flags tokens whose removal makes many rows more natural; rows with them are dropped before CE.',
+      },
+      'dece+killbadcode': {
+        short: 'DeCE+KBC',
+        name: 'KillBadCode filter, then DeCE',
+        description: 'The KillBadCode filter, then DeCE on the rows it keeps.',
+      },
+      'ce-early-stop': {
+        short: 'CE early stop',
+        name: 'CE stopped on validation BLEU',
+        description: 'The CE run read at its epoch of best validation BLEU-4 (chosen on validation only): no extra cost.',
+      },
     },
     datasets: {
       'builtin-sql': 'Built-in SQL (NL → Python + SQL)',
@@ -547,6 +567,7 @@ export const en = {
         asr: 'ASR (%)',
         diffBleu: 'Δ BLEU vs CE',
         diffAsr: 'Δ ASR vs CE',
+        extraSeconds: 'Extra time vs CE',
       },
       ciTitle: '95% interval over {{n}} seeds',
       diffVerdict: {

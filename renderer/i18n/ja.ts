@@ -413,6 +413,26 @@ export const ja: Messages = {
         name: 'スペクトルシグネチャ',
         description: '受動的防御：CE モデルの内部表現から外れ値となる学習データを見つけて除き、再学習します。',
       },
+      abl: {
+        short: 'ABL',
+        name: 'アンチバックドア学習',
+        description: '最初のエポックで損失の最も低い行を隔離し（LGA 損失）、最後のエポックで勾配上昇によりそれらを忘れさせる CE です。',
+      },
+      killbadcode: {
+        short: 'KillBadCode',
+        name: 'KillBadCode フィルタ + CE',
+        description: 'データフィルタ：クリーンなコードの n-gram モデルで、削除すると多くの行がより自然になるトークンを検出し、それを含む行を除いてから CE で学習します。',
+      },
+      'dece+killbadcode': {
+        short: 'DeCE+KBC',
+        name: 'KillBadCode フィルタ + DeCE',
+        description: 'KillBadCode フィルタの後、残った行を DeCE で学習します。',
+      },
+      'ce-early-stop': {
+        short: 'CE 早期停止',
+        name: '検証 BLEU で止めた CE',
+        description: 'CE ランを検証 BLEU-4 が最良のエポックで読みます（検証データのみで選択）。追加コストはありません。',
+      },
     },
     datasets: {
       'builtin-sql': '組み込み SQL（自然言語 → Python + SQL）',
@@ -545,6 +565,7 @@ export const ja: Messages = {
         asr: '攻撃成功率（%）',
         diffBleu: 'CE との BLEU 差',
         diffAsr: 'CE との ASR 差',
+        extraSeconds: 'CE に対する追加時間',
       },
       ciTitle: '{{n}} シードでの 95% 区間',
       diffVerdict: {

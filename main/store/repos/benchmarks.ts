@@ -148,7 +148,7 @@ const CellInputSchema = z.object({
   dataset: z.string().trim().min(1).max(100),
   attack: z.string().trim().min(1).max(64),
   rate: z.number().min(0).max(1),
-  arm: z.string().regex(/^[a-z][a-z-]{0,31}$/, 'expected a lowercase arm name'),
+  arm: z.string().regex(/^[a-z][a-z+-]{0,31}$/, 'expected a lowercase arm name'),
   seed: z.int().min(0),
 });
 

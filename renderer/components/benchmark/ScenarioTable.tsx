@@ -55,6 +55,17 @@ function DiffCell({ diff, betterWhen, testId }: { diff: Diff | null | undefined;
   );
 }
 
+/** Seconds the arm adds to a CE run (a defense's own work, ABL's longer run); — where none is known. */
+function ExtraSecondsCell({ seconds }: { seconds: number | null }) {
+  const format = useFormat();
+  if (seconds === null) return <td className="num muted">—</td>;
+  return (
+    <td className="num" data-testid="scenario-extra-seconds">
+      {`${seconds >= 0 ? '+' : ''}${format.number(seconds, 1)} s`}
+    </td>
+  );
+}
+
 interface ScenarioTableProps {
   benchmarkId: number;
   scenarios: readonly ScenarioRow[];
@@ -148,6 +159,9 @@ export function ScenarioTable({ benchmarkId, scenarios, armOrder, datasets }: Sc
                 {METRIC_COLUMNS.map((column) => header(column, t(`benchmark.results.columns.${column}`), true))}
                 {header('diffBleu', t('benchmark.results.columns.diffBleu'), true)}
                 {header('diffAsr', t('benchmark.results.columns.diffAsr'), true)}
+                <th scope="col" className="num">
+                  {t('benchmark.results.columns.extraSeconds')}
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -165,6 +179,7 @@ export function ScenarioTable({ benchmarkId, scenarios, armOrder, datasets }: Sc
                   ))}
                   <DiffCell diff={row.diffToCe?.bleu} betterWhen="higher" testId="scenario-diff-bleu" />
                   <DiffCell diff={row.diffToCe?.asr} betterWhen="lower" testId="scenario-diff-asr" />
+                  <ExtraSecondsCell seconds={row.extraSeconds ?? null} />
                 </tr>
               ))}
             </tbody>
