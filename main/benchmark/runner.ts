@@ -428,10 +428,14 @@ export class BenchmarkRunner {
           settle(() => this.store.benchmarks.updateCell(cell.id, { status: 'finished', result: { ...outcome } }));
         },
         (error: unknown) => {
-          // Cancelled by a pause (which records it) or by closing (the next start resumes it): nothing to store.
-          settle(() => {
-            if (!(error instanceof JobCancelledError)) this.store.benchmarks.updateCell(cell.id, { status: 'failed', error: message(error) });
-          });
+          // Cancelled by a pause (which records it) or by closing (the next start resumes it): nothing to store,
+          // and nothing to advance — advancing would schedule the defense again, and a closed job service
+          // rejects at once, which would spin without end and starve the process's timers and I/O.
+          if (error instanceof JobCancelledError) {
+            this.defensesInFlight.delete(cell.id);
+            return;
+          }
+          settle(() => this.store.benchmarks.updateCell(cell.id, { status: 'failed', error: message(error) }));
         },
       );
     return true;
