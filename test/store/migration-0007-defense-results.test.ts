@@ -1,18 +1,10 @@
 import { expect } from 'vitest';
-import { T0, T1, describeMigration } from './migration-case';
+import { T0, T1, describeMigration, seedFinishedCeRun } from './migration-case';
 
 describeMigration(7, {
   // A finished CE run and a queued one, from before defense results were stored.
   seed(db) {
-    db.prepare('INSERT INTO projects (id, name, description, created_at, updated_at) VALUES (1, ?, ?, ?, ?)').run('SQL assistant', '', T0, T1);
-    const thresholds = JSON.stringify({ maxAsr: 20, maxBleuDrop: 3, minRunsPerLoss: 1 });
-    db.prepare(
-      `INSERT INTO stages (project_id, stage, status, thresholds) VALUES (1, 'pilot', 'active', ?), (1, 'benchmark', 'locked', ?), (1, 'production', 'locked', ?)`,
-    ).run(thresholds, thresholds, thresholds);
-    db.prepare(
-      `INSERT INTO runs (id, project_id, stage, name, config, loss_kind, backend, status, created_at, started_at, finished_at, last_completed_epoch)
-       VALUES (1, 1, 'pilot', 'CE seed 1', ?, 'ce', 'wasm', 'finished', ?, ?, ?, 2)`,
-    ).run(JSON.stringify({ loss: { kind: 'ce' }, seed: 1 }), T0, T0, T1);
+    seedFinishedCeRun(db);
     db.prepare(`INSERT INTO runs (id, project_id, stage, name, config, loss_kind, backend, status, created_at) VALUES (2, 1, 'pilot', 'queued', '{}', 'ce', 'wasm', 'queued', ?)`).run(T0);
   },
   verify(store, db) {

@@ -68,3 +68,16 @@ export function describeMigration(version: number, testCase: MigrationCase): voi
     });
   });
 }
+
+/** Project 1 with its three stages and a finished CE run #1, as releases from version 5 on wrote them. */
+export function seedFinishedCeRun(db: Database.Database): void {
+  db.prepare('INSERT INTO projects (id, name, description, created_at, updated_at) VALUES (1, ?, ?, ?, ?)').run('SQL assistant', '', T0, T1);
+  const thresholds = JSON.stringify({ maxAsr: 20, maxBleuDrop: 3, minRunsPerLoss: 1 });
+  db.prepare(
+    `INSERT INTO stages (project_id, stage, status, thresholds) VALUES (1, 'pilot', 'active', ?), (1, 'benchmark', 'locked', ?), (1, 'production', 'locked', ?)`,
+  ).run(thresholds, thresholds, thresholds);
+  db.prepare(
+    `INSERT INTO runs (id, project_id, stage, name, config, loss_kind, backend, status, created_at, started_at, finished_at, last_completed_epoch)
+     VALUES (1, 1, 'pilot', 'CE seed 1', ?, 'ce', 'wasm', 'finished', ?, ?, ?, 2)`,
+  ).run(JSON.stringify({ loss: { kind: 'ce' }, seed: 1 }), T0, T0, T1);
+}
