@@ -154,4 +154,29 @@ describe('training on remote workers (BullMQ on a real redis-server)', () => {
       db.close();
     }
   });
+
+  it('a run failing for a reason of its own (its data file is missing on the worker) fails once, with the cause, and is not retried', async () => {
+    const worker = await startWorker();
+    const dataDir = tempDir();
+    const store = openTestStore(dataDir);
+    const base = tinyRunConfig({ loss: 'ce', epochs: 1 });
+    const missing = path.join(dataDir, 'missing');
+    const config = { ...base, data: { ...base.data, corpus: { kind: 'files' as const, train: `${missing}/train.jsonl`, test: `${missing}/test.jsonl` } } };
+    const { runId } = queuedRun(store, config);
+    const executor = remoteExecutor();
+    const jobs = jobService({ store, dataDir, maxConcurrent: 1, emit: () => undefined, startJob: executor.startJob });
+    jobs.enqueue(runId);
+    await jobs.idle();
+    const run = store.runs.get(runId);
+    expect(run?.status).toBe('failed');
+    expect(run?.error?.message).toContain('train.jsonl');
+    const queue = new Queue(TRAINING_QUEUE, { connection: redisOptionsFromUrl(redis.url) });
+    try {
+      const failed = (await queue.getFailed()).filter((job) => (job.data as { jobId?: unknown }).jobId === `run-${runId}-1`);
+      expect(failed.map((job) => job.attemptsMade)).toEqual([1]);
+    } finally {
+      await queue.close();
+    }
+    expect(worker.output().match(/ started on /g)).toHaveLength(1);
+  });
 });
