@@ -7,7 +7,8 @@ import { Redis } from 'ioredis';
 
 /**
  * A real redis-server for one test file: Debian's binary (`.ci/run` installs it) on 127.0.0.1 at a free port,
- * its files in a temp folder, no persistence. `restart()` stops and starts it on the same port.
+ * its append-only file in a temp folder (so that `restart()`, which stops it and starts it again on the same
+ * port, keeps the queue, as a production Redis with persistence does).
  */
 export interface TestRedis {
   readonly url: string;
@@ -57,7 +58,7 @@ export async function startRedis(): Promise<TestRedis> {
   const port = await freePort();
   let child: ChildProcess | null = null;
   const launch = async () => {
-    child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], {
+    child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--maxmemory-policy', 'noeviction'], {
       stdio: 'ignore',
     });
     await waitForPing(port, child);

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AppEvent } from '../../common/contract';
+import type { RunConfig } from '../../common/run-config';
 import { runDir } from '../../main/files/data-folder';
 import { ENGINE_VERSION } from '../../main/engine/version';
 import { TRAINING_QUEUE, redisOptionsFromUrl } from '../../main/jobs/remote/connection';
@@ -76,6 +77,17 @@ function remoteExecutor(): RemoteExecutor {
   return executor;
 }
 
+/** A store with one queued run, and the app's job service sending it to the queue. */
+function remoteRun(config: RunConfig) {
+  const dataDir = tempDir();
+  const store = openTestStore(dataDir);
+  const { runId } = queuedRun(store, config);
+  const log = eventLog();
+  const jobs = jobService({ store, dataDir, maxConcurrent: 1, emit: log.emit, startJob: remoteExecutor().startJob });
+  jobs.enqueue(runId);
+  return { dataDir, store, runId, log, jobs };
+}
+
 /** What a run's numbers are, without how long each epoch took. */
 const epochNumbers = (store: Store, runId: number) =>
   store.metrics.epochs(runId).map(({ epoch, trainLoss, bleu, corpusBleu, exactMatch, asr }) => ({ epoch, trainLoss, bleu, corpusBleu, exactMatch, asr }));
@@ -130,13 +142,7 @@ describe('training on remote workers (BullMQ on a real redis-server)', () => {
   it('a worker killed in epoch 2: the run finishes on the other worker from its epoch-1 checkpoint, every epoch stored once', async () => {
     const first = await startWorker();
     const second = await startWorker();
-    const dataDir = tempDir();
-    const store = openTestStore(dataDir);
-    const { runId } = queuedRun(store, tinyRunConfig({ loss: 'ce', epochs: 3 }));
-    const log = eventLog();
-    const executor = remoteExecutor();
-    const jobs = jobService({ store, dataDir, maxConcurrent: 1, emit: log.emit, startJob: executor.startJob });
-    jobs.enqueue(runId);
+    const { dataDir, store, runId, log, jobs } = remoteRun(tinyRunConfig({ loss: 'ce', epochs: 3 }));
     await log.waitFor(isEpoch(runId, 1), 120_000);
     const [victim, survivor] = first.output().includes(' started on ') ? [first, second] : [second, first];
     victim.child.kill('SIGKILL');
@@ -157,15 +163,10 @@ describe('training on remote workers (BullMQ on a real redis-server)', () => {
 
   it('a run failing for a reason of its own (its data file is missing on the worker) fails once, with the cause, and is not retried', async () => {
     const worker = await startWorker();
-    const dataDir = tempDir();
-    const store = openTestStore(dataDir);
     const base = tinyRunConfig({ loss: 'ce', epochs: 1 });
-    const missing = path.join(dataDir, 'missing');
+    const missing = path.join(tempDir(), 'missing');
     const config = { ...base, data: { ...base.data, corpus: { kind: 'files' as const, train: `${missing}/train.jsonl`, test: `${missing}/test.jsonl` } } };
-    const { runId } = queuedRun(store, config);
-    const executor = remoteExecutor();
-    const jobs = jobService({ store, dataDir, maxConcurrent: 1, emit: () => undefined, startJob: executor.startJob });
-    jobs.enqueue(runId);
+    const { store, runId, jobs } = remoteRun(config);
     await jobs.idle();
     const run = store.runs.get(runId);
     expect(run?.status).toBe('failed');
@@ -178,5 +179,28 @@ describe('training on remote workers (BullMQ on a real redis-server)', () => {
       await queue.close();
     }
     expect(worker.output().match(/ started on /g)).toHaveLength(1);
+  });
+
+  it('redis-server restarting mid-run: the worker and the app reconnect and the run completes, every epoch stored once', async () => {
+    await startWorker();
+    const { store, runId, log, jobs } = remoteRun(tinyRunConfig({ loss: 'ce', epochs: 3 }));
+    await log.waitFor(isEpoch(runId, 1), 120_000);
+    // Two epochs are still to train while the server is down.
+    expect(store.runs.get(runId)?.status).toBe('running');
+    await redis.restart();
+    await jobs.idle();
+    expect(store.runs.get(runId)).toMatchObject({ status: 'finished', lastCompletedEpoch: 3 });
+    expect(store.metrics.epochs(runId).map((e) => e.epoch)).toEqual([1, 2, 3]);
+  });
+
+  it('cancelling a remote run stops it on its worker, and the worker process stays up', async () => {
+    const worker = await startWorker();
+    const { store, runId, log, jobs } = remoteRun(tinyRunConfig({ loss: 'ce', epochs: 3 }));
+    await log.waitFor((e) => e.type === 'run.progress' && e.runId === runId && e.event.type === 'step', 120_000);
+    await jobs.cancel(runId, 'tester');
+    expect(store.runs.get(runId)).toMatchObject({ status: 'cancelled' });
+    await waitUntil(() => / failed: cancelled/.test(worker.output()), () => worker.output());
+    expect(worker.output()).not.toContain(' finished on ');
+    expect(worker.child.exitCode).toBeNull();
   });
 });
