@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
-import { epochCheckpointName, latestCheckpoint } from '../../engine/checkpoint-format';
+import { EPOCH_CHECKPOINT_NAME, decodeCheckpointHeader, epochCheckpointName, latestCheckpoint } from '../../engine/checkpoint-format';
 import type { TrainRunResult } from '../../engine/train';
 import { ENGINE_VERSION } from '../../engine/version';
 import { writeFileAtomically } from '../../files/atomic-write';
@@ -60,15 +60,29 @@ export function createRemoteExecutor(options: RemoteExecutorOptions): RemoteExec
   queue.on('error', logError);
   queueEvents.on('error', logError);
   redis.on('error', logError);
-  const handlersByJob = new Map<string, JobHandlers>();
+  /** Per job: its handlers, its run folder, and the checkpoint copy in progress (awaited before the job settles). */
+  const jobsInFlight = new Map<string, { handlers: JobHandlers; checkpointDir: string | undefined; mirrored: Promise<void> }>();
   queueEvents.on('progress', ({ jobId, data }: { jobId: string; data: unknown }) => {
-    const handlers = handlersByJob.get(jobId);
-    if (!handlers) return;
+    const inFlight = jobsInFlight.get(jobId);
+    if (!inFlight) return;
     const parsed = RemoteProgressSchema.safeParse(data);
     if (!parsed.success) return;
     const update = parsed.data;
-    if (update.kind === 'backend') handlers.onBackend?.(update.backend);
-    else handlers.onEvent?.(update.event);
+    if (update.kind === 'backend') {
+      inFlight.handlers.onBackend?.(update.backend);
+      return;
+    }
+    // The worker uploaded this epoch's checkpoint before announcing it: a copy in the run's folder lets the
+    // job service resume the run from it after this app restarts, as with a local run.
+    const checkpointDir = inFlight.checkpointDir;
+    if (update.event.type === 'epoch' && checkpointDir !== undefined) {
+      inFlight.mirrored = inFlight.mirrored
+        .then(() => mirrorCheckpoint(jobId, checkpointDir))
+        .catch((error: unknown) => {
+          log(`checkpoint of ${jobId}: ${error instanceof Error ? error.message : String(error)}`);
+        });
+    }
+    inFlight.handlers.onEvent?.(update.event);
   });
   const ready = queueEvents.waitUntilReady();
 
@@ -98,7 +112,7 @@ export function createRemoteExecutor(options: RemoteExecutorOptions): RemoteExec
         config: request.config,
         hasInitialWeights: request.initialWeightsFile !== undefined,
       };
-      handlersByJob.set(bullJobId, handlers);
+      jobsInFlight.set(bullJobId, { handlers, checkpointDir: request.checkpointDir, mirrored: Promise.resolve() });
       const job = await queue.add('train', payload, {
         jobId: bullJobId,
         attempts: 1,
@@ -117,8 +131,10 @@ export function createRemoteExecutor(options: RemoteExecutorOptions): RemoteExec
       return { ...value.result, finalCheckpoint };
     };
 
-    const result = Promise.race([run(), cancelled]).finally(() => {
-      handlersByJob.delete(bullJobId);
+    const result = Promise.race([run(), cancelled]).finally(async () => {
+      // Settles only once the run's folder holds the newest checkpoint seen: a resume reads it next.
+      await jobsInFlight.get(bullJobId)?.mirrored;
+      jobsInFlight.delete(bullJobId);
       void redis.del(checkpointKey(bullJobId), initialWeightsKey(bullJobId)).catch(() => undefined);
     }) as Promise<T>;
     return {
@@ -144,6 +160,19 @@ export function createRemoteExecutor(options: RemoteExecutorOptions): RemoteExec
     const size = statSync(file).size;
     if (size > MAX_CHECKPOINT_BYTES) throw new Error(`${file} has ${size} bytes, more than the ${MAX_CHECKPOINT_BYTES}-byte limit for Redis`);
     await redis.set(key, readFileSync(file), 'EX', CHECKPOINT_TTL_SECONDS);
+  }
+
+  /** The job's newest checkpoint from Redis into the run's folder, replacing the older ones there (as training prunes them). */
+  async function mirrorCheckpoint(bullJobId: string, checkpointDir: string): Promise<void> {
+    const bytes = await redis.getBuffer(checkpointKey(bullJobId));
+    if (bytes === null) return;
+    const { header } = decodeCheckpointHeader(bytes, checkpointKey(bullJobId));
+    mkdirSync(checkpointDir, { recursive: true });
+    const path = join(checkpointDir, epochCheckpointName(header.epoch));
+    writeFileAtomically(path, bytes);
+    for (const name of readdirSync(checkpointDir)) {
+      if (EPOCH_CHECKPOINT_NAME.test(name) && name < epochCheckpointName(header.epoch)) rmSync(join(checkpointDir, name), { force: true });
+    }
   }
 
   /** The run's final weights, written where a local worker thread would have left them. */
