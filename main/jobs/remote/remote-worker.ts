@@ -70,7 +70,10 @@ export function createRemoteWorker(options: RemoteWorkerOptions): RemoteWorker {
       log(`redis ${redactedUrl}: ${error.message}`);
     });
   }
-  void subscriber.subscribe(CANCEL_CHANNEL);
+  subscriber.subscribe(CANCEL_CHANNEL).catch((error: unknown) => {
+    // E.g. a wrong password: said once here; the clients' own errors repeat it while they retry.
+    log(`redis ${redactedUrl}: cannot listen for cancels: ${error instanceof Error ? error.message : String(error)}`);
+  });
   subscriber.on('message', (_channel: string, bullJobId: string) => {
     running.get(bullJobId)?.cancel();
   });
