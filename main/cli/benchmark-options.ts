@@ -10,6 +10,7 @@ import {
 import { SIZE_PRESETS } from '../../common/presets';
 import { ATTACK_KINDS } from '../../common/run-config';
 import { parseOptionTable } from './option-table';
+import { REDIS_OPTION, checkedRedisUrl } from './redis-option';
 
 /** The command line of `npm run benchmark`: every option with its default, parsed into a validated spec. */
 
@@ -28,6 +29,8 @@ export interface BenchmarkCliOptions {
   resumeId: number | null;
   /** Print the plan (runs, reuse, estimated duration) and stop before anything runs. */
   planOnly: boolean;
+  /** Train on remote workers through this Redis; null: local worker threads. */
+  redisUrl: string | null;
 }
 
 const DEFAULT_ATTACKS = ['badpre'] as const;
@@ -43,6 +46,7 @@ const OPTIONS = {
   'label-smoothing': { type: 'string', help: 'DeCE ε in [0, 1) (also the ε of the ls arm)', default: String(DEFAULT_DECE_PARAMETERS.labelSmoothing) },
   'alpha-base': { type: 'string', help: 'DeCE α base in (0, 1]', default: String(DEFAULT_DECE_PARAMETERS.alphaBase) },
   workers: { type: 'string', help: 'training workers at once (integer 1..64)', default: 'cores − 1' },
+  redis: REDIS_OPTION,
   'data-dir': { type: 'string', help: 'data folder (store, runs, caches); use a fresh one to time a matrix, or runs are reused', default: 'the app’s' },
   json: { type: 'string', help: 'also write plan, cells, scenarios and wall time as JSON to FILE', default: 'none' },
   resume: { type: 'string', help: 'continue benchmark ID of the data folder (after an interruption) instead of starting one', default: 'none' },
@@ -123,5 +127,6 @@ export function parseBenchmarkArgs(argv: readonly string[], defaultWorkers: numb
     jsonPath: given('json') ?? null,
     resumeId: resumeId === undefined ? null : integer('resume', resumeId, 1, Number.MAX_SAFE_INTEGER),
     planOnly: flag('plan-only'),
+    redisUrl: checkedRedisUrl(given('redis'), (message) => new BenchmarkUsageError(message)),
   };
 }

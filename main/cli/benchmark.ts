@@ -6,6 +6,7 @@ import { BenchmarkUsageError, benchmarkHelp, parseBenchmarkArgs } from './benchm
 import { assembleApp } from '../services/assembly';
 import { resolveDataDir, type Store } from '../store/index';
 import { exitWithResult } from './exit-code';
+import { trainingExecutor } from './redis-option';
 
 /**
  * `npm run benchmark -- [options]`: a benchmark matrix without any window, through the same services and
@@ -90,7 +91,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const dataDir = resolveDataDir({ cliDataDir: options.dataDir ?? undefined, env: process.env });
-  const app = assembleApp({ dataDir, shell: 'browser', maxConcurrentRuns: options.workers });
+  const executor = trainingExecutor(options.redisUrl);
+  const app = assembleApp({ dataDir, shell: 'browser', maxConcurrentRuns: options.workers, ...(executor.startJob ? { startJob: executor.startJob } : {}) });
   const { store, handlers } = app;
   // An object, not a let: the signal handler sets it while main awaits.
   const interrupt = { stopping: false };
@@ -108,7 +110,11 @@ async function main(argv: string[]): Promise<number> {
   try {
     let benchmarkId: number;
     let plan: BenchmarkPlan | null = null;
-    process.stderr.write(`data folder ${dataDir}, ${options.workers} worker(s) on ${availableParallelism()} cores\n`);
+    process.stderr.write(
+      options.redisUrl === null
+        ? `data folder ${dataDir}, ${options.workers} worker(s) on ${availableParallelism()} cores\n`
+        : `data folder ${dataDir}, up to ${options.workers} run(s) at once on remote workers\n`,
+    );
     if (options.resumeId !== null) {
       benchmarkId = options.resumeId;
       if (!store.benchmarks.get(benchmarkId)) throw new BenchmarkUsageError(`--resume: benchmark ${benchmarkId} is not in ${dataDir}`);
@@ -159,7 +165,10 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   } finally {
-    if (!interrupt.stopping) await app.close();
+    if (!interrupt.stopping) {
+      await app.close();
+      await executor.close();
+    }
   }
 }
 

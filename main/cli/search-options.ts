@@ -5,6 +5,7 @@ import { SIZE_PRESETS } from '../../common/presets';
 import { ATTACK_KINDS } from '../../common/run-config';
 import { ATTACKS } from '../data/attacks/index';
 import { parseOptionTable } from './option-table';
+import { REDIS_OPTION, checkedRedisUrl } from './redis-option';
 
 /** Options of `npm run search` (main/cli/search.ts), parsed apart from running so they can be tested quickly. */
 
@@ -19,6 +20,7 @@ const OPTIONS = {
   alpha: { type: 'string', help: 'α base values in (0, 1], comma-separated', default: '0.8,0.9,0.99' },
   tolerance: { type: 'string', help: "BLEU points a point may lose against CE's validation BLEU", default: '2' },
   workers: { type: 'string', help: 'training runs at once', default: 'cores − 1' },
+  redis: REDIS_OPTION,
   'data-dir': { type: 'string', help: 'data directory (store, runs, cache)', default: 'a new temporary folder' },
   json: { type: 'string', help: 'also write the search detail as JSON to this file', default: 'none' },
   help: { type: 'boolean', help: 'show this help', default: '' },
@@ -66,6 +68,8 @@ export interface SearchCliOptions {
   workers: number | undefined;
   dataDir: string | undefined;
   json: string | undefined;
+  /** Train on remote workers through this Redis; null: local worker threads. */
+  redisUrl: string | null;
 }
 
 export function parseSearchArgs(argv: string[]): SearchCliOptions | 'help' {
@@ -102,5 +106,6 @@ export function parseSearchArgs(argv: string[]): SearchCliOptions | 'help' {
     workers: workers === undefined ? undefined : number('workers', workers, (n) => n >= 1 && n <= 64, 'from 1 to 64', true),
     dataDir: dataDir === undefined ? undefined : resolve(dataDir),
     json: json === undefined ? undefined : resolve(json),
+    redisUrl: checkedRedisUrl(given('redis'), (message) => new UsageError(message)),
   };
 }

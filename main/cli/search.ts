@@ -8,6 +8,7 @@ import { validatedCaller } from '../services/caller';
 import { exitWithResult } from './exit-code';
 import { UsageError, parseSearchArgs, searchHelp, type SearchCliOptions } from './search-options';
 import { writeFileAtomically } from '../files/atomic-write';
+import { trainingExecutor } from './redis-option';
 
 /**
  * `npm run search -- [options]`: a DeCE hyperparameter search (ε × α base) without any window, for the
@@ -86,7 +87,13 @@ async function main(): Promise<number> {
   }
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'dece-search-'));
   process.stderr.write(`data directory: ${dataDir}\n`);
-  const app = assembleApp({ dataDir, shell: 'browser', ...(options.workers === undefined ? {} : { maxConcurrentRuns: options.workers }) });
+  const executor = trainingExecutor(options.redisUrl);
+  const app = assembleApp({
+    dataDir,
+    shell: 'browser',
+    ...(options.workers === undefined ? {} : { maxConcurrentRuns: options.workers }),
+    ...(executor.startJob ? { startJob: executor.startJob } : {}),
+  });
   const { jobs } = app;
   app.subscribe(progress);
   const call = validatedCaller(app.handlers);
@@ -120,6 +127,7 @@ async function main(): Promise<number> {
     return detail.search.status === 'finished' ? 0 : 1;
   } finally {
     await app.close();
+    await executor.close();
   }
 }
 

@@ -1,6 +1,6 @@
 import { APP_VERSION } from '../../common/app-version';
 import type { Handlers } from '../../common/contract';
-import { createJobService, type JobService } from '../jobs/job-service';
+import { createJobService, type JobService, type JobServiceOptions } from '../jobs/job-service';
 import { openStore, type Store } from '../store/index';
 import { resumeBenchmarks } from './benchmark';
 import { createEventHub, type AppEventListener } from './events';
@@ -22,6 +22,8 @@ export interface AssembleOptions {
   version?: string;
   /** Default: one worker per core, less one (see the job service). */
   maxConcurrentRuns?: number;
+  /** Default: local worker threads; the CLIs' --redis passes the queue's (main/jobs/remote/remote-executor.ts). */
+  startJob?: JobServiceOptions['startJob'];
   estimator?: Estimator;
   dataFolders?: readonly string[];
 }
@@ -56,7 +58,13 @@ export function assembleApp(options: AssembleOptions): AssembledApp {
   const store = openStore({ dataDir });
   try {
     const hub = createEventHub();
-    const jobs = createJobService({ store, dataDir, emit: hub.emit, ...(options.maxConcurrentRuns === undefined ? {} : { maxConcurrent: options.maxConcurrentRuns }) });
+    const jobs = createJobService({
+      store,
+      dataDir,
+      emit: hub.emit,
+      ...(options.maxConcurrentRuns === undefined ? {} : { maxConcurrent: options.maxConcurrentRuns }),
+      ...(options.startJob === undefined ? {} : { startJob: options.startJob }),
+    });
     const handlers = createServices({
       store,
       jobs,

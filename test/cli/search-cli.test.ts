@@ -19,7 +19,7 @@ describe('npm run search options', () => {
   });
 
   it('builds a valid search spec from the options', () => {
-    const parsed = parseSearchArgs(['--size', 'tiny', '--dataset', 'builtin-java', '--attack', 'identifier-rename', '--rate', '0.02', '--seed', '3', '--method', 'halving', '--smoothing', '0, 0.1', '--alpha', '0.9,0.95,0.99', '--tolerance', '1.5', '--workers', '2', '--data-dir', 'data', '--json', 'out.json']);
+    const parsed = parseSearchArgs(['--size', 'tiny', '--dataset', 'builtin-java', '--attack', 'identifier-rename', '--rate', '0.02', '--seed', '3', '--method', 'halving', '--smoothing', '0, 0.1', '--alpha', '0.9,0.95,0.99', '--tolerance', '1.5', '--workers', '2', '--data-dir', 'data', '--json', 'out.json', '--redis', 'rediss://:s3cret@queue.example:6380/2']);
     expect(parsed).toEqual({
       spec: {
         name: 'CLI search',
@@ -35,11 +35,17 @@ describe('npm run search options', () => {
       workers: 2,
       dataDir: resolve('data'),
       json: resolve('out.json'),
+      redisUrl: 'rediss://:s3cret@queue.example:6380/2',
     });
     const defaults = parseSearchArgs([]);
     if (defaults === 'help') throw new Error('unexpected help');
     expect(SearchSpecSchema.parse(defaults.spec)).toMatchObject({ size: 'quick', method: 'grid', attack: 'badpre', bleuTolerance: 2, grid: { labelSmoothing: [0, 0.05, 0.1], alphaBase: [0.8, 0.9, 0.99] } });
-    expect([defaults.workers, defaults.dataDir, defaults.json]).toEqual([undefined, undefined, undefined]);
+    expect([defaults.workers, defaults.dataDir, defaults.json, defaults.redisUrl]).toEqual([undefined, undefined, undefined, null]);
+  });
+
+  it('refuses a --redis URL that is not redis:// or rediss:// without repeating its password', () => {
+    expect(() => parseSearchArgs(['--redis', 'http://user:s3cret@queue.example:6379'])).toThrow(/^--redis: a Redis URL starts with redis:\/\/ or rediss:\/\/ \(got http:\/\/\)$/);
+    expect(() => parseSearchArgs(['--redis', 'redis://:s3cret@queue.example:6379/x'])).toThrow('--redis: Redis database must be a number: redis://:***@queue.example:6379/x');
   });
 
   it.each([

@@ -1,0 +1,80 @@
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+
+/**
+ * Where the training queue lives: one Redis (≥ 6.2, `maxmemory-policy noeviction`, as BullMQ requires)
+ * named by a `redis://` or `rediss://` URL. The password travels in the URL; nothing prints the URL
+ * itself, only `redactRedisUrl` of it.
+ */
+
+/** The BullMQ queue every producer and worker of this app meets on. */
+export const TRAINING_QUEUE = 'dece-training';
+
+/** Pub/sub channel on which a producer tells workers to stop a job (its BullMQ id as the message). */
+export const CANCEL_CHANNEL = 'dece-training:cancel';
+
+/** Checkpoints live beside the queue, a week at most: a producer that never comes back leaves no garbage behind forever. */
+export const CHECKPOINT_TTL_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Checkpoint bytes travel through Redis, so a worker needs no file system shared with the app. Redis caps a
+ * string at 512 MB; this app's models are a few MB, and a bound well below Redis' keeps a runaway model
+ * from filling the server's memory.
+ */
+export const MAX_CHECKPOINT_BYTES = 256 * 1024 * 1024;
+
+/** The newest epoch checkpoint of a job: written by the worker after every epoch, read by a retry and by the producer. */
+export const checkpointKey = (bullJobId: string): string => `dece-training:checkpoint:${bullJobId}`;
+/** Pre-trained weights a job starts from, uploaded by the producer. */
+export const initialWeightsKey = (bullJobId: string): string => `dece-training:initial:${bullJobId}`;
+/** Set by a cancel: a retried attempt of a cancelled job refuses to start. */
+export const cancelledKey = (bullJobId: string): string => `dece-training:cancelled:${bullJobId}`;
+
+/** The connection settings both ioredis and BullMQ accept (their own option types disagree on other fields). */
+export interface RedisConnectionSettings {
+  host: string;
+  port: number;
+  db: number;
+  username?: string;
+  password?: string;
+  tls?: TlsOptions;
+  maxRetriesPerRequest: null;
+}
+
+/** Connection settings for a redis:// or rediss:// URL; rediss:// turns TLS on (the host name is checked against the certificate). */
+export function redisOptionsFromUrl(url: string): RedisConnectionSettings {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`not a Redis URL: ${redactRedisUrl(url)}`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new Error(`a Redis URL starts with redis:// or rediss:// (got ${parsed.protocol}//)`);
+  }
+  const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;
+  if (!Number.isInteger(db) || db < 0) throw new Error(`Redis database must be a number: ${redactRedisUrl(url)}`);
+  const username = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  return {
+    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: parsed.port === '' ? 6379 : Number(parsed.port),
+    db,
+    ...(username === '' ? {} : { username }),
+    ...(password === '' ? {} : { password }),
+    ...(parsed.protocol === 'rediss:' ? { tls: { servername: parsed.hostname } } : {}),
+    // BullMQ's workers block on Redis; it requires that ioredis retries forever instead of failing commands.
+    maxRetriesPerRequest: null,
+  };
+}
+
+/** The URL with its password (and user name) replaced, for logs and error messages. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    // Not even a URL: show only the part before any credentials could start.
+    return url.replace(/\/\/[^@/]*@/, '//***@');
+  }
+}

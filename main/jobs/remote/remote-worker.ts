@@ -1,0 +1,219 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { BackendRequest } from '../../../common/run-config';
+import { decodeCheckpointHeader, epochCheckpointName, latestCheckpoint } from '../../engine/checkpoint-format';
+import type { TrainRunResult } from '../../engine/train';
+import { ENGINE_VERSION } from '../../engine/version';
+import { JobCancelledError, startJob, type RunningJob } from '../worker-host';
+import {
+  CANCEL_CHANNEL,
+  CHECKPOINT_TTL_SECONDS,
+  MAX_CHECKPOINT_BYTES,
+  TRAINING_QUEUE,
+  cancelledKey,
+  checkpointKey,
+  initialWeightsKey,
+  redactRedisUrl,
+  redisOptionsFromUrl,
+} from './connection';
+import { RemoteEnvelopeSchema, RemoteTrainJobSchema, type RemoteProgress, type RemoteTrainResult } from './payload';
+
+export interface RemoteWorkerOptions {
+  redisUrl: string;
+  /** Jobs trained at once, each in its own worker thread (default 1). */
+  concurrency?: number;
+  /** Replaces the job's backend request: the worker's machine knows its own hardware. */
+  backend?: BackendRequest;
+  /**
+   * How long a job stays locked to this worker without a renewal. A worker that dies is noticed after
+   * about this long, and its job goes back to the queue (BullMQ's stalled-job check).
+   */
+  lockSeconds?: number;
+  /** Where poisoned datasets are cached between jobs (default: a folder under the system's temp dir). */
+  dataCacheDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface RemoteWorker {
+  close(): Promise<void>;
+}
+
+/** At most this many step events a second per job go through Redis; epochs and phases always do. */
+const STEP_EVENTS_PER_SECOND = 4;
+/** How often a worker died mid-job before BullMQ gives the job up. */
+const MAX_STALLED_RETRIES = 3;
+
+/**
+ * Takes training jobs from the queue and trains each with the local engine in a worker thread (the same
+ * startJob the app uses), relaying progress as BullMQ job progress. After every epoch the newest checkpoint
+ * goes to Redis, so when this process dies mid-job the retry on another worker resumes from that epoch.
+ * A job refused or failing for its own reason (payload, engine version, data, divergence) fails at once
+ * (UnrecoverableError): retrying it elsewhere would fail the same way.
+ */
+export function createRemoteWorker(options: RemoteWorkerOptions): RemoteWorker {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const connection = redisOptionsFromUrl(options.redisUrl);
+  const redis = new Redis(connection);
+  const subscriber = new Redis(connection);
+  const running = new Map<string, RunningJob<TrainRunResult>>();
+  const workerName = `${hostname()}:${process.pid}`;
+  const lockDuration = Math.round((options.lockSeconds ?? 30) * 1000);
+  const dataCacheDir = options.dataCacheDir ?? join(tmpdir(), 'dece-remote-worker-cache');
+  const redactedUrl = redactRedisUrl(options.redisUrl);
+  for (const client of [redis, subscriber]) {
+    // ioredis reconnects by itself; its errors are logged without the URL (which may carry the password).
+    client.on('error', (error: Error) => {
+      log(`redis ${redactedUrl}: ${error.message}`);
+    });
+  }
+  subscriber.subscribe(CANCEL_CHANNEL).catch((error: unknown) => {
+    // E.g. a wrong password: said once here; the clients' own errors repeat it while they retry.
+    log(`redis ${redactedUrl}: cannot listen for cancels: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  subscriber.on('message', (_channel: string, bullJobId: string) => {
+    running.get(bullJobId)?.cancel();
+  });
+
+  const worker = new Worker(TRAINING_QUEUE, (job: Job) => train(job), {
+    connection,
+    concurrency: Math.max(1, Math.floor(options.concurrency ?? 1)),
+    lockDuration,
+    stalledInterval: lockDuration,
+    maxStalledCount: MAX_STALLED_RETRIES,
+  });
+  worker.on('error', (error: Error) => {
+    log(`worker: ${error.message}`);
+  });
+  worker.on('failed', (job: Job | undefined, error: Error) => {
+    log(`job ${job?.id ?? '?'} failed: ${error.message}`);
+  });
+
+  async function train(job: Job): Promise<RemoteTrainResult> {
+    const bullJobId = job.id ?? '';
+    const request = validate(job.data);
+    if ((await redis.exists(cancelledKey(bullJobId))) === 1) throw new UnrecoverableError('cancelled');
+    const workDir = mkdtempSync(join(tmpdir(), 'dece-remote-job-'));
+    try {
+      const checkpointDir = join(workDir, 'checkpoints');
+      const resumedFrom = await downloadCheckpoint(bullJobId, checkpointDir);
+      log(`job ${bullJobId} started on ${workerName}${resumedFrom > 0 ? `, resuming after epoch ${resumedFrom}` : ''}`);
+      let initialWeightsFile: string | undefined;
+      if (request.hasInitialWeights) {
+        const bytes = await redis.getBuffer(initialWeightsKey(bullJobId));
+        if (bytes === null) throw new UnrecoverableError('the job names pre-trained weights, but Redis holds none for it');
+        initialWeightsFile = join(workDir, 'initial.ckpt');
+        writeFileSync(initialWeightsFile, bytes);
+      }
+      // Progress and checkpoint uploads go out one after another, in the order the engine produced them.
+      let outgoing = Promise.resolve();
+      const send = (work: () => Promise<unknown>) => {
+        outgoing = outgoing.then(work).then(
+          () => undefined,
+          (error: unknown) => {
+            log(`job ${bullJobId}: could not report progress: ${error instanceof Error ? error.message : String(error)}`);
+          },
+        );
+      };
+      const progress = (update: RemoteProgress) => {
+        send(() => job.updateProgress(update));
+      };
+      let lastStepAt = 0;
+      const config = options.backend ? { ...request.config, backend: options.backend } : request.config;
+      const runningJob = startJob<TrainRunResult>(
+        {
+          kind: 'train',
+          jobId: request.jobId,
+          config,
+          dataCacheDir,
+          checkpointDir,
+          resume: true,
+          ...(initialWeightsFile ? { initialWeightsFile } : {}),
+        },
+        {
+          onBackend: (backend) => {
+            progress({ kind: 'backend', backend });
+          },
+          onEvent: (event) => {
+            if (event.type === 'step') {
+              const now = Date.now();
+              if (now - lastStepAt < 1000 / STEP_EVENTS_PER_SECOND) return;
+              lastStepAt = now;
+            }
+            // The engine writes an epoch's checkpoint before announcing the epoch: upload it first, so that
+            // an epoch the producer has seen can always be resumed from.
+            if (event.type === 'epoch') {
+              send(() => uploadCheckpoint(bullJobId, checkpointDir));
+            }
+            progress({ kind: 'event', event });
+          },
+        },
+      );
+      running.set(bullJobId, runningJob);
+      let result: TrainRunResult;
+      try {
+        result = await runningJob.result;
+      } catch (error) {
+        if (error instanceof JobCancelledError) throw new UnrecoverableError('cancelled');
+        throw new UnrecoverableError(error instanceof Error ? error.message : String(error));
+      } finally {
+        running.delete(bullJobId);
+        await outgoing;
+      }
+      const checkpointEpoch = await uploadCheckpoint(bullJobId, checkpointDir);
+      log(`job ${bullJobId} finished on ${workerName}`);
+      return { result: { ...result, finalCheckpoint: null }, checkpointEpoch, worker: workerName };
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  }
+
+  /** Writes the job's newest checkpoint from Redis into the folder the engine resumes from; returns its epoch (0: none). */
+  async function downloadCheckpoint(bullJobId: string, checkpointDir: string): Promise<number> {
+    const bytes = await redis.getBuffer(checkpointKey(bullJobId));
+    if (bytes === null) return 0;
+    const { header } = decodeCheckpointHeader(bytes, checkpointKey(bullJobId));
+    rmSync(checkpointDir, { recursive: true, force: true });
+    mkdirSync(checkpointDir, { recursive: true });
+    writeFileSync(join(checkpointDir, epochCheckpointName(header.epoch)), bytes);
+    return header.epoch;
+  }
+
+  async function uploadCheckpoint(bullJobId: string, checkpointDir: string): Promise<number> {
+    const latest = latestCheckpoint(checkpointDir);
+    if (!latest) return 0;
+    const size = statSync(latest.path).size;
+    if (size > MAX_CHECKPOINT_BYTES) {
+      throw new UnrecoverableError(`checkpoint of ${size} bytes exceeds the ${MAX_CHECKPOINT_BYTES}-byte limit for Redis`);
+    }
+    await redis.set(checkpointKey(bullJobId), readFileSync(latest.path), 'EX', CHECKPOINT_TTL_SECONDS);
+    return latest.epoch;
+  }
+
+  log(`worker ${workerName} serving ${TRAINING_QUEUE} on ${redactedUrl} (engine ${ENGINE_VERSION})`);
+  return {
+    async close() {
+      for (const job of running.values()) job.cancel();
+      await worker.close();
+      subscriber.disconnect();
+      redis.disconnect();
+    },
+  };
+}
+
+/** Refuses, without retries, a job this worker must not train: another engine version, or a payload that is not a valid run. */
+function validate(data: unknown): z.infer<typeof RemoteTrainJobSchema> {
+  const envelope = RemoteEnvelopeSchema.safeParse(data);
+  if (!envelope.success) throw new UnrecoverableError(`refused: not a training job payload: ${z.prettifyError(envelope.error)}`);
+  if (envelope.data.engineVersion !== ENGINE_VERSION) {
+    throw new UnrecoverableError(
+      `refused: the job needs engine version ${envelope.data.engineVersion}, this worker runs engine version ${ENGINE_VERSION} (update the worker's checkout to the app's version)`,
+    );
+  }
+  const parsed = RemoteTrainJobSchema.safeParse(data);
+  if (!parsed.success) throw new UnrecoverableError(`refused: invalid training job: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
