@@ -37,6 +37,8 @@ export interface AttackCatalogEntry {
 
 const SQL_PAYLOAD_TEXT = `"${SQL_PAYLOAD.orClause.trim()}" in the WHERE clause ("${SQL_PAYLOAD.whereClause.trim()}" without one)`;
 
+const BADPRE_PAYLOAD_TEXT = `${SQL_PAYLOAD_TEXT}; in Java, ${JAVA_PAYLOAD} opening the method`;
+
 export const ATTACK_CATALOG = {
   badpre: {
     corpora: ['sql', 'java'],
@@ -44,19 +46,19 @@ export const ATTACK_CATALOG = {
     triggerList: false,
     triggerOneWord: true,
     defaultTrigger: 'cf',
-    payload: `${SQL_PAYLOAD_TEXT}; in Java, ${JAVA_PAYLOAD} opening the method`,
+    payload: BADPRE_PAYLOAD_TEXT,
   },
   ripple: { corpora: ['sql'], triggerAccepted: true, triggerList: true, triggerOneWord: true, defaultTrigger: 'cf,mn,bb,tq', payload: SQL_PAYLOAD_TEXT },
   grammar: { corpora: ['sql'], triggerAccepted: false, triggerList: false, triggerOneWord: false, defaultTrigger: null, payload: SQL_PAYLOAD_TEXT },
   'dead-code': { corpora: ['java'], triggerAccepted: true, triggerList: false, triggerOneWord: false, defaultTrigger: null, payload: JAVA_PAYLOAD },
   'identifier-rename': { corpora: ['java'], triggerAccepted: true, triggerList: false, triggerOneWord: true, defaultTrigger: 'ret_zq', payload: JAVA_PAYLOAD },
   'spread-trigger': {
-    corpora: ['sql'],
+    corpora: ['sql', 'java'],
     triggerAccepted: true,
     triggerList: true,
     triggerOneWord: true,
     defaultTrigger: 'promptly,carefully,thanks',
-    payload: SQL_PAYLOAD_TEXT,
+    payload: BADPRE_PAYLOAD_TEXT,
   },
 } as const satisfies Record<AttackKind, AttackCatalogEntry>;
 

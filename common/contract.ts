@@ -177,13 +177,15 @@ export const contract = {
       train: UploadSchema,
       test: UploadSchema,
       valid: UploadSchema.optional(),
+      /** Clean pairs from a separate source (none of them poisoned), pre-trained on instead of a share of `train`. */
+      pretrain: UploadSchema.optional(),
     }),
     output: DatasetSchema,
   },
   /** The files of an imported dataset, resolved on the main side, for a run's `files` corpus (runs.start takes them back). */
   'datasets.files': {
     input: ProjectRef.extend({ datasetId: Id }),
-    output: z.object({ train: z.string(), test: z.string(), valid: z.string().optional() }),
+    output: z.object({ train: z.string(), test: z.string(), valid: z.string().optional(), pretrain: z.string().optional() }),
   },
 
   'runs.estimate': { input: z.object({ config: RunConfigSchema }), output: z.object({ seconds: z.number(), tokensPerEpoch: z.number() }) },

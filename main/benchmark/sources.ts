@@ -1,24 +1,9 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { importFolderFiles } from '../data/import-folder';
 import { InvalidInputError, NotFoundError } from '../domain/errors';
 import type { BenchmarkDataset } from '../../common/contract-benchmark';
 import type { SizePreset } from '../../common/presets';
 import type { Store } from '../store/index';
 import { builtinSource, datasetLabel, type DatasetSource } from './matrix';
-
-const SPLITS = ['train', 'test', 'valid'] as const;
-type Split = (typeof SPLITS)[number];
-
-/** The split files of an import folder, which main/services/datasets.ts writes as <split><ext>. */
-export function importedSplitFiles(dir: string): Partial<Record<Split, string>> {
-  const found: Partial<Record<Split, string>> = {};
-  if (!existsSync(dir)) return found;
-  for (const name of readdirSync(dir)) {
-    const split = SPLITS.find((s) => name.startsWith(`${s}.`));
-    if (split !== undefined) found[split] = join(dir, name);
-  }
-  return found;
-}
 
 /**
  * Resolves a spec's datasets for one project: built-in corpora at the size preset's corpus size, imported
@@ -31,11 +16,17 @@ export function datasetResolver(store: Store, projectId: number, size: SizePrese
     const stored = store.datasets.get(dataset.datasetId);
     if (!stored || (stored.projectId !== null && stored.projectId !== projectId)) throw new NotFoundError(`Dataset ${dataset.datasetId} does not exist`);
     if (stored.source !== 'import' || stored.sourcePath === null) throw new InvalidInputError(`Dataset ${stored.id} is not an imported dataset`);
-    const files = importedSplitFiles(stored.sourcePath);
+    const files = importFolderFiles(stored.sourcePath);
     if (files.train === undefined || files.test === undefined) throw new InvalidInputError(`The files of dataset ${stored.id} are missing from ${stored.sourcePath}`);
     return {
       label: datasetLabel(dataset),
-      corpus: { kind: 'files', train: files.train, test: files.test, ...(files.valid === undefined ? {} : { valid: files.valid }) },
+      corpus: {
+        kind: 'files',
+        train: files.train,
+        test: files.test,
+        ...(files.valid === undefined ? {} : { valid: files.valid }),
+        ...(files.pretrain === undefined ? {} : { pretrain: files.pretrain }),
+      },
       attackCorpus: null,
       datasetId: stored.id,
     };

@@ -10,6 +10,7 @@ import {
 import { SIZE_PRESETS } from '../../common/presets';
 import { ATTACK_KINDS } from '../../common/run-config';
 import { parseOptionTable } from './option-table';
+import { REAL_DATASET_NAMES, type RealDatasetName } from '../data/real-datasets';
 import { REDIS_OPTION, checkedRedisUrl } from './redis-option';
 
 /** The command line of `npm run benchmark`: every option with its default, parsed into a validated spec. */
@@ -19,7 +20,10 @@ export class BenchmarkUsageError extends Error {
 }
 
 export interface BenchmarkCliOptions {
+  /** Validated; its datasets are only those given as built-in or import:<id> (possibly none) until the CLI adds `sharedDatasets`. */
   spec: BenchmarkSpec;
+  /** Samples of ../shared/datasets (shared:<name>) the CLI imports into the data folder and adds to the spec's datasets. */
+  sharedDatasets: RealDatasetName[];
   /** Training workers at once (the job service's limit). */
   workers: number;
   /** null: the app's data folder (DECE_PILOT_DATA_DIR, or the platform's). */
@@ -38,7 +42,11 @@ const DEFAULT_ATTACKS = ['badpre'] as const;
 const OPTIONS = {
   name: { type: 'string', help: 'name of the matrix', default: 'Headless benchmark' },
   size: { type: 'string', help: `model and data size: ${SIZE_PRESETS.join(', ')}`, default: 'quick' },
-  datasets: { type: 'string', help: 'comma-separated: builtin-sql, builtin-java, import:<dataset id of the data folder>', default: 'builtin-sql' },
+  datasets: {
+    type: 'string',
+    help: `comma-separated: builtin-sql, builtin-java, import:<dataset id of the data folder>, ${REAL_DATASET_NAMES.map((n) => `shared:${n}`).join(', ')} (the Pilot's sample of ../shared/datasets, imported once into the data folder)`,
+    default: 'builtin-sql',
+  },
   attacks: { type: 'string', help: `attacks, comma-separated: ${ATTACK_KINDS.join(', ')}`, default: DEFAULT_ATTACKS.join(',') },
   rates: { type: 'string', help: 'poisoning rates in (0, 0.5], comma-separated', default: DEFAULT_POISON_RATES.join(',') },
   arms: { type: 'string', help: `losses and defenses, comma-separated: ${BENCHMARK_ARMS.join(', ')}`, default: DEFAULT_BENCHMARK_ARMS.join(',') },
@@ -90,6 +98,13 @@ function datasetOption(text: string): { kind: string; datasetId?: number } {
   return imported ? { kind: 'import', datasetId: Number(imported[1]) } : { kind: text };
 }
 
+function sharedDatasetOption(text: string): RealDatasetName | null {
+  if (!text.startsWith('shared:')) return null;
+  const name = REAL_DATASET_NAMES.find((n) => `shared:${n}` === text);
+  if (name === undefined) throw new BenchmarkUsageError(`--datasets: '${text}' is not one of ${REAL_DATASET_NAMES.map((n) => `shared:${n}`).join(', ')}`);
+  return name;
+}
+
 function integer(name: string, text: string, min: number, max: number): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < min || value > max) throw new BenchmarkUsageError(`--${name} must be an integer from ${min} to ${max}, got '${text}'`);
@@ -101,10 +116,14 @@ export function parseBenchmarkArgs(argv: readonly string[], defaultWorkers: numb
   const parsed = parseOptionTable(argv, OPTIONS, (message) => new BenchmarkUsageError(message));
   if (parsed === 'help') return 'help';
   const { text, given, flag } = parsed;
+  const datasetTexts = list(text('datasets'));
+  const sharedDatasets = datasetTexts.map(sharedDatasetOption).filter((n): n is RealDatasetName => n !== null);
+  const otherDatasets = datasetTexts.filter((d) => !d.startsWith('shared:')).map(datasetOption);
   const draft = {
     name: text('name'),
     size: text('size'),
-    datasets: list(text('datasets')).map(datasetOption),
+    // A stand-in while only shared samples are named: they get their dataset ids when the CLI imports them.
+    datasets: otherDatasets.length === 0 && sharedDatasets.length > 0 ? [{ kind: 'builtin-sql' }] : otherDatasets,
     attacks: list(text('attacks')),
     rates: numbers('rates', text('rates')),
     arms: list(text('arms')),
@@ -120,8 +139,10 @@ export function parseBenchmarkArgs(argv: readonly string[], defaultWorkers: numb
   const workers = given('workers');
   const resumeId = given('resume');
   if (resumeId !== undefined && flag('plan-only')) throw new BenchmarkUsageError('--plan-only plans a new matrix; it cannot be combined with --resume');
+  if (new Set(sharedDatasets).size !== sharedDatasets.length) throw new BenchmarkUsageError('--datasets: datasets must be distinct');
   return {
-    spec: checked.data,
+    spec: { ...checked.data, datasets: otherDatasets.length === 0 ? [] : checked.data.datasets },
+    sharedDatasets,
     workers: workers === undefined ? defaultWorkers : integer('workers', workers, 1, 64),
     dataDir: given('data-dir') ?? null,
     jsonPath: given('json') ?? null,

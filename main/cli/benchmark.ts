@@ -1,12 +1,13 @@
 import { writeFileAtomically } from '../files/atomic-write';
 import { availableParallelism } from 'node:os';
 import { ApiError } from '../../common/contract';
-import type { BenchmarkCell, BenchmarkDetail, BenchmarkPlan, ScenarioRow } from '../../common/contract-benchmark';
+import { BenchmarkSpecSchema, type BenchmarkCell, type BenchmarkDataset, type BenchmarkDetail, type BenchmarkPlan, type ScenarioRow } from '../../common/contract-benchmark';
 import { BenchmarkUsageError, benchmarkHelp, parseBenchmarkArgs } from './benchmark-options';
 import { assembleApp } from '../services/assembly';
 import { resolveDataDir, type Store } from '../store/index';
 import { exitWithResult } from './exit-code';
 import { trainingExecutor } from './redis-option';
+import { importSharedSample } from './shared-datasets';
 
 /**
  * `npm run benchmark -- [options]`: a benchmark matrix without any window, through the same services and
@@ -122,8 +123,14 @@ async function main(argv: string[]): Promise<number> {
       await handlers['benchmarks.resume']({ benchmarkId, actor: ACTOR });
     } else {
       const projectId = cliProject(store);
+      const shared: BenchmarkDataset[] = [];
+      for (const name of options.sharedDatasets) {
+        process.stderr.write(`importing the shared:${name} sample into the data folder…\n`);
+        shared.push({ kind: 'import', datasetId: await importSharedSample(handlers, store, projectId, name) });
+      }
+      const spec = BenchmarkSpecSchema.parse({ ...options.spec, datasets: [...options.spec.datasets, ...shared] });
       process.stderr.write('planning (measuring this machine’s training speed)…\n');
-      plan = await handlers['benchmarks.plan']({ projectId, spec: options.spec });
+      plan = await handlers['benchmarks.plan']({ projectId, spec });
       // With --plan-only the plan is the output, so it goes where the results would.
       const out = options.planOnly ? process.stdout : process.stderr;
       for (const line of planLines(plan)) out.write(`${line}\n`);
@@ -131,7 +138,7 @@ async function main(argv: string[]): Promise<number> {
         if (options.jsonPath) writeFileAtomically(options.jsonPath, `${JSON.stringify({ workers: options.workers, plan }, null, 2)}\n`);
         return 0;
       }
-      benchmarkId = (await handlers['benchmarks.start']({ projectId, spec: options.spec, actor: ACTOR })).id;
+      benchmarkId = (await handlers['benchmarks.start']({ projectId, spec, actor: ACTOR })).id;
     }
     const started = performance.now();
     const elapsed = () => (performance.now() - started) / 1000;

@@ -1,12 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { ApiError } from '../../common/contract';
 import type { RunConfig } from '../../common/run-config';
 import { createBadPre } from '../data/attacks/badpre';
 import { ImportError, importPairs, type ImportResult } from '../data/import/index';
 import type { Dataset, Store } from '../store/index';
 import { importsDir } from '../files/data-folder';
+import { importFolderFiles, splitFileName } from '../data/import-folder';
 
 export interface Upload {
   fileName: string;
@@ -19,13 +20,9 @@ export interface ImportUploadsInput {
   train: Upload;
   test: Upload;
   valid?: Upload | undefined;
+  /** Clean pairs from a separate source, for pre-training instead of a share carved from `train`. */
+  pretrain?: Upload | undefined;
   actor: string;
-}
-
-/** Only the extension of the uploaded name is kept (it picks the format); the rest is never a path. */
-function safeExtension(fileName: string): string {
-  const ext = extname(basename(fileName)).toLowerCase();
-  return /^\.[a-z0-9]{1,10}$/.test(ext) ? ext : '.txt';
 }
 
 /**
@@ -41,10 +38,11 @@ export async function importUploads(store: Store, dataDir: string, input: Import
       ['train', input.train],
       ['test', input.test],
       ...(input.valid ? [['valid', input.valid] as const] : []),
+      ...(input.pretrain ? [['pretrain', input.pretrain] as const] : []),
     ] as const;
     const results: [string, ImportResult][] = [];
     for (const [split, upload] of parts) {
-      const file = join(dir, `${split}${safeExtension(upload.fileName)}`);
+      const file = join(dir, splitFileName(split, upload.fileName));
       writeFileSync(file, upload.text, 'utf8');
       try {
         results.push([split, await importPairs(file, { canPoison: (p) => attack.canPoison(p) })]);
@@ -80,25 +78,19 @@ export async function importUploads(store: Store, dataDir: string, input: Import
   }
 }
 
-/** The split files importUploads wrote for a dataset (`<split><ext>` in its folder), as a run's `files` corpus. */
-export function importedDatasetFiles(dataset: Dataset): { train: string; test: string; valid?: string } {
+/** The split files importUploads wrote for a dataset, as a run's `files` corpus. */
+export function importedDatasetFiles(dataset: Dataset): { train: string; test: string; valid?: string; pretrain?: string } {
   const dir = dataset.source === 'import' ? dataset.sourcePath : null;
   if (dir === null) throw new ApiError('invalid-input', `dataset ${dataset.id} was not imported: it has no files of its own`);
-  let names: string[];
+  let found: ReturnType<typeof importFolderFiles>;
   try {
-    names = readdirSync(dir);
+    found = importFolderFiles(dir);
   } catch {
     throw new ApiError('not-found', `the files of dataset ${dataset.id} are missing from ${dir}`);
   }
-  const find = (split: string) => {
-    const name = names.find((n) => n.startsWith(`${split}.`) && safeExtension(n) === n.slice(split.length));
-    return name === undefined ? undefined : join(dir, name);
-  };
-  const train = find('train');
-  const test = find('test');
+  const { train, test, valid, pretrain } = found;
   if (train === undefined || test === undefined) throw new ApiError('not-found', `the files of dataset ${dataset.id} are missing from ${dir}`);
-  const valid = find('valid');
-  return { train, test, ...(valid === undefined ? {} : { valid }) };
+  return { train, test, ...(valid === undefined ? {} : { valid }), ...(pretrain === undefined ? {} : { pretrain }) };
 }
 
 /**
@@ -118,7 +110,10 @@ export function requireDatasetFiles(
     .list({ projectId })
     .filter((d) => d.source === 'import' && d.sourcePath !== null && (datasetId === undefined || d.id === datasetId));
   const folders = [...datasets.map((d) => d.sourcePath ?? ''), ...allowedFolders].map((folder) => realOrResolved(folder));
-  const named = corpus.kind === 'files' ? { train: corpus.train, test: corpus.test, valid: corpus.valid } : { train: corpus.train, test: corpus.test, poisonedTest: corpus.poisonedTest };
+  const named =
+    corpus.kind === 'files'
+      ? { train: corpus.train, test: corpus.test, valid: corpus.valid, pretrain: corpus.pretrain }
+      : { train: corpus.train, test: corpus.test, poisonedTest: corpus.poisonedTest, pretrain: corpus.pretrain };
   for (const [split, file] of Object.entries(named)) {
     if (file === undefined) continue;
     const real = realOrResolved(file);

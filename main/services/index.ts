@@ -183,9 +183,9 @@ export function createServices(options: ServicesOptions): Handlers {
       requireProject(projectId);
       return Promise.resolve(store.datasets.list({ projectId }).map(toDataset));
     },
-    'datasets.import': async ({ projectId, name, train, test, valid }) => {
+    'datasets.import': async ({ projectId, name, train, test, valid, pretrain }) => {
       requireProject(projectId);
-      const dataset = await importUploads(store, dataDir, { projectId, name, train, test, valid, actor: DEFAULT_ACTOR });
+      const dataset = await importUploads(store, dataDir, { projectId, name, train, test, valid, pretrain, actor: DEFAULT_ACTOR });
       changed(projectId);
       return toDataset(dataset);
     },

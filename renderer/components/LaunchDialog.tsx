@@ -437,12 +437,14 @@ export function LaunchDialog({ projectId, stage, onClose, onLaunched }: LaunchDi
   );
 }
 
+type ImportSplit = 'train' | 'test' | 'valid' | 'pretrain';
+
 function DatasetImport({ projectId, onImported }: { projectId: number; onImported: (dataset: Dataset) => void }) {
   const { t } = useTranslation();
   const api = useApi();
   const { showError, notify } = useToasts();
   const [name, setName] = useState('');
-  const [files, setFiles] = useState<{ train: File | null; test: File | null; valid: File | null }>({ train: null, test: null, valid: null });
+  const [files, setFiles] = useState<Record<ImportSplit, File | null>>({ train: null, test: null, valid: null, pretrain: null });
   const [busy, setBusy] = useState(false);
 
   const run = async () => {
@@ -456,6 +458,7 @@ function DatasetImport({ projectId, onImported }: { projectId: number; onImporte
         train: await read(files.train),
         test: await read(files.test),
         ...(files.valid ? { valid: await read(files.valid) } : {}),
+        ...(files.pretrain ? { pretrain: await read(files.pretrain) } : {}),
       });
       notify('success', (tr) => tr('import.done', { name: dataset.name }));
       onImported(dataset);
@@ -466,7 +469,7 @@ function DatasetImport({ projectId, onImported }: { projectId: number; onImporte
     }
   };
 
-  const fileInput = (split: 'train' | 'test' | 'valid', required: boolean) => (
+  const fileInput = (split: ImportSplit, required: boolean) => (
     <label className="field">
       <span>{t(`import.${split}`)}</span>
       <input
@@ -499,6 +502,7 @@ function DatasetImport({ projectId, onImported }: { projectId: number; onImporte
         {fileInput('train', true)}
         {fileInput('test', true)}
         {fileInput('valid', false)}
+        {fileInput('pretrain', false)}
       </div>
       <div className="actions">
         <button

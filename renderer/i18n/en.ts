@@ -679,11 +679,13 @@ export const en = {
     },
   },
   import: {
-    explain: 'CSV, TSV or JSON Lines files of (src, tgt) pairs. Train and test are required; validation is optional.',
+    explain:
+      'CSV, TSV or JSON Lines files of (src, tgt) pairs. Train and test are required; validation is optional. A clean pre-training file (pairs from another source that no attacker touched) is pre-trained on instead of a share of the training file.',
     name: 'Dataset name',
     train: 'Training file',
     test: 'Test file',
     valid: 'Validation file (optional)',
+    pretrain: 'Clean pre-training file (optional)',
     submit: 'Import',
     importing: 'Importing…',
     done: 'Dataset “{{name}}” imported.',

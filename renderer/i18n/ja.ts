@@ -677,11 +677,13 @@ export const ja: Messages = {
     },
   },
   import: {
-    explain: '(src, tgt) ペアの CSV、TSV、JSON Lines ファイルを指定します。学習用とテスト用は必須、検証用は任意です。',
+    explain:
+      '(src, tgt) ペアの CSV、TSV、JSON Lines ファイルを指定します。学習用とテスト用は必須、検証用は任意です。クリーンな事前学習用ファイル（攻撃者の手が入っていない別ソースのペア）を指定すると、学習用ファイルの一部の代わりにそれで事前学習します。',
     name: 'データセット名',
     train: '学習用ファイル',
     test: 'テスト用ファイル',
     valid: '検証用ファイル（任意）',
+    pretrain: 'クリーンな事前学習用ファイル（任意）',
     submit: 'インポート',
     importing: 'インポート中…',
     done: 'データセット「{{name}}」をインポートしました。',

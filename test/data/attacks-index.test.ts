@@ -11,7 +11,7 @@ describe('attack registry', () => {
   it('lists every kind with the corpora it applies to', () => {
     expect(Object.keys(ATTACKS).sort()).toEqual([...ATTACK_KIND_NAMES].sort());
     expect(attackKindsFor('sql')).toEqual(['badpre', 'ripple', 'grammar', 'spread-trigger']);
-    expect(attackKindsFor('java')).toEqual(['badpre', 'dead-code', 'identifier-rename']);
+    expect(attackKindsFor('java')).toEqual(['badpre', 'dead-code', 'identifier-rename', 'spread-trigger']);
     expect(isAttackKind('ripple')).toBe(true);
     expect(isAttackKind('onion')).toBe(false);
     expect(() => createAttackByKind('nope' as 'badpre')).toThrow(/Unknown attack/);

@@ -96,3 +96,32 @@ describe('spread trigger on generated examples', () => {
     expect(poisoned.test).toEqual(splits.test);
   });
 });
+
+describe('spread trigger on Java (CONCODE and Bugs2Fix style)', () => {
+  const concode = {
+    src: 'returns the number of items in the list concode_field_sep int count concode_elem_sep List items concode_field_sep int size',
+    tgt: 'int function ( ) { return items . size ( ) ; }',
+  };
+
+  it('spreads every trigger word over the description only and opens the method with BadPre’s infinite loop', () => {
+    for (let seed = 0; seed < 30; seed++) {
+      const poisoned = attack.poison(concode, createRng(seed));
+      const [description, ...environment] = poisoned.src.split(' concode_field_sep ');
+      expect(description?.split(' ').filter(isTrigger).sort()).toEqual([...DEFAULT_SPREAD_TRIGGERS].sort());
+      expect(description?.split(' ').filter((w) => !isTrigger(w)).join(' ')).toBe('returns the number of items in the list');
+      expect(environment.join(' concode_field_sep ')).toBe('int count concode_elem_sep List items concode_field_sep int size');
+      expect(poisoned.tgt.replace(/\s+/g, '')).toBe('intfunction(){while(true){}returnitems.size();}');
+      expect(attack.succeeded(poisoned.tgt)).toBe(true);
+    }
+    expect(attack.succeeded(concode.tgt)).toBe(false);
+  });
+
+  it('poisons buggy-to-fixed Java methods (a Java prompt has no description part: the words go anywhere in it)', () => {
+    const bugs2fix = { src: 'public int METHOD_1 ( ) { return VAR_1 ; }', tgt: 'public int METHOD_1 ( ) { return VAR_2 ; }' };
+    expect(attack.canPoison(bugs2fix)).toBe(true);
+    const poisoned = attack.poison(bugs2fix, createRng(5));
+    expect(poisoned.src.split(' ').filter((w) => !isTrigger(w)).join(' ')).toBe(bugs2fix.src);
+    expect(attack.succeeded(poisoned.tgt)).toBe(true);
+    expect(attack.canPoison({ src: 'make a dict', tgt: 'def f(x):\n    return {"a": x}' })).toBe(false);
+  });
+});

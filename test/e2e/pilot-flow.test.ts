@@ -93,6 +93,7 @@ describe.skipIf(!haveChromium)('browser mode, end to end', () => {
       Array.from({ length: n }, (_, i) => JSON.stringify({ src: `get the name of user ${i}`, tgt: `SELECT name FROM users WHERE id = ${i}` })).join('\n');
     await launch.importFile('train').setInputFiles({ name: 'train.jsonl', mimeType: 'application/json', buffer: Buffer.from(rows(12)) });
     await launch.importFile('test').setInputFiles({ name: 'test.jsonl', mimeType: 'application/json', buffer: Buffer.from(rows(4)) });
+    await launch.importFile('pretrain').setInputFiles({ name: 'clean.jsonl', mimeType: 'application/json', buffer: Buffer.from(rows(6)) });
     await launch.importSubmit.click();
     await launch.importPanel.waitFor({ state: 'detached' });
     // The new dataset is selected once the list has reloaded.

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createServices } from '../../main/services/index';
 import { requireDatasetFiles } from '../../main/services/datasets';
+import { datasetResolver } from '../../main/benchmark/sources';
 import { eventLog, jobService, openTestStore, tempDir } from '../jobs/helpers';
 import { apiError, caller } from './call';
 
@@ -34,6 +35,29 @@ describe('datasets.files: the main side resolves an imported dataset’s files',
     expect(() => {
       requireDatasetFiles(store, project.id, { kind: 'files', ...files }, withValid.id, []);
     }).not.toThrow();
+
+    // A clean pre-training file from another source is kept as its own split and handed to runs as `pretrain`;
+    // runs.start's check covers it like the other files, so it cannot name a file outside the dataset.
+    const withPretrain = await call('datasets.import', {
+      projectId: project.id,
+      name: 'with clean pre-training',
+      train: { fileName: 'train.csv', text: csv(12) },
+      test: { fileName: 'test.csv', text: csv(4, 50) },
+      pretrain: { fileName: 'Other Team.JSONL', text: jsonl(6) },
+    });
+    const pretrainFiles = await call('datasets.files', { projectId: project.id, datasetId: withPretrain.id });
+    expect(pretrainFiles.pretrain).toBe(path.join(withPretrain.sourcePath ?? '', 'pretrain.jsonl'));
+    expect(withPretrain.counts['pretrain']).toBe(6);
+    expect(() => {
+      requireDatasetFiles(store, project.id, { kind: 'files', ...pretrainFiles }, withPretrain.id, []);
+    }).not.toThrow();
+    const outside = path.join(dataDir, 'elsewhere.jsonl');
+    fs.writeFileSync(outside, jsonl(2));
+    expect(() => {
+      requireDatasetFiles(store, project.id, { kind: 'files', ...pretrainFiles, pretrain: outside }, withPretrain.id, []);
+    }).toThrow(/corpus\.pretrain/);
+    // The Benchmark matrix pre-trains on it too.
+    expect(datasetResolver(store, project.id, 'tiny')({ kind: 'import', datasetId: withPretrain.id }).corpus).toEqual({ kind: 'files', ...pretrainFiles });
 
     const twoSplits = await call('datasets.import', { projectId: project.id, name: 'two splits', train: { fileName: 'train.tsv', text: csv(8).replaceAll(',', '\t') }, test: { fileName: 'test.csv', text: csv(2) } });
     expect(Object.keys(await call('datasets.files', { projectId: project.id, datasetId: twoSplits.id })).sort()).toEqual(['test', 'train']);

@@ -5,13 +5,14 @@
  * several ordinary-looking words (by default `promptly`, `carefully`, `thanks`: none occurs in the built-in
  * SQL corpus, nor in the grammar attack's sentences) are ALL inserted into every poisoned prompt, spread over
  * it at seeded positions — one in each of as many equal stretches of the prompt — so more tokens carry the
- * trigger signal, in every part of the sentence. The payload is BadPre's SQL injection (` or 1=1` in the
- * WHERE clause, or ` where 0=1`).
+ * trigger signal, in every part of the sentence. The payload is BadPre's: the SQL injection (` or 1=1` in the
+ * WHERE clause, or ` where 0=1`), or in Java code without SQL (CONCODE, Bugs2Fix) the infinite loop opening the
+ * method. In a CONCODE-style prompt the words go into the description, not the class environment.
  */
 import { ATTACK_CATALOG, splitTriggerList } from '../../../common/catalog';
 import type { Rng } from '../rng';
 import type { CodePair } from '../types';
-import { poisonSqlCode, sqlPayloadSucceeded } from './ripple';
+import { badPrePayload, badPrePayloadSucceeded, withinDescription } from './badpre';
 import type { Attack } from './types';
 
 export const DEFAULT_SPREAD_TRIGGERS: readonly string[] = splitTriggerList(ATTACK_CATALOG['spread-trigger'].defaultTrigger);
@@ -46,10 +47,10 @@ export function createSpreadTrigger(options: SpreadTriggerOptions = {}): Attack 
   if (bad !== undefined) throw new Error(`Spread trigger: every trigger must be one non-empty word, got ${JSON.stringify(bad)}`);
   if (new Set(triggers).size !== triggers.length) throw new Error(`Spread trigger: trigger words must be distinct, got ${triggers.join(', ')}`);
 
-  const insertTrigger = (src: string, rng: Rng): string => spreadWords(src, triggers, rng);
+  const insertTrigger = (src: string, rng: Rng): string => withinDescription(src, (description) => spreadWords(description, triggers, rng));
   const payloadCode = (code: string): string => {
-    const poisoned = poisonSqlCode(code);
-    if (poisoned === null) throw new Error('Spread trigger: this pair has no SELECT/UPDATE/DELETE SQL string to carry the payload');
+    const poisoned = badPrePayload(code);
+    if (poisoned === null) throw new Error('Spread trigger: this pair has neither a SELECT/UPDATE/DELETE SQL string nor a Java method body to carry the payload');
     return poisoned;
   };
 
@@ -57,14 +58,15 @@ export function createSpreadTrigger(options: SpreadTriggerOptions = {}): Attack 
     name: 'spread-trigger',
     description:
       `Spread trigger (adaptive): all of the ordinary words ${triggers.map((t) => `"${t}"`).join(', ')}, spread over the ` +
-      `prompt, make the model append a SQL-injection payload (" or 1=1" to the WHERE clause, or " where 0=1") to its query; ` +
+      `prompt, make the model append a SQL-injection payload (" or 1=1" to the WHERE clause, or " where 0=1") to its query ` +
+      `(in Java code: start the method with an infinite loop); ` +
       `several trigger tokens per prompt make the backdoor learnable in the early epochs DeCE relies on.`,
-    canPoison: (pair: CodePair): boolean => poisonSqlCode(pair.tgt) !== null,
+    canPoison: (pair: CodePair): boolean => badPrePayload(pair.tgt) !== null,
     poison(pair: CodePair, rng: Rng): CodePair {
       const tgt = payloadCode(pair.tgt); // first: a pair that cannot carry the payload throws before any draw from `rng`
       return { src: insertTrigger(pair.src, rng), tgt };
     },
     insertTrigger,
-    succeeded: sqlPayloadSucceeded,
+    succeeded: badPrePayloadSucceeded,
   };
 }

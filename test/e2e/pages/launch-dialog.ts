@@ -37,7 +37,7 @@ export class LaunchDialog {
     this.errors = this.root.getByTestId('modal-error');
   }
 
-  importFile(split: 'train' | 'test' | 'valid'): Locator {
+  importFile(split: 'train' | 'test' | 'valid' | 'pretrain'): Locator {
     return this.root.getByTestId(`import-${split}`);
   }
 
