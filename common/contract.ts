@@ -190,7 +190,14 @@ export const contract = {
 
   'runs.estimate': { input: z.object({ config: RunConfigSchema }), output: z.object({ seconds: z.number(), tokensPerEpoch: z.number() }) },
   'runs.start': {
-    input: StageRef.extend({ name: Name, config: RunConfigSchema, datasetId: Id.optional(), actor: Actor }),
+    input: StageRef.extend({
+      name: Name,
+      config: RunConfigSchema,
+      datasetId: Id.optional(),
+      /** The cross-entropy run of the pair this run belongs to: it stops at the epoch where that run stopped. */
+      followsRunId: Id.optional(),
+      actor: Actor,
+    }),
     output: RunSchema,
   },
   'runs.cancel': { input: z.object({ runId: Id, actor: Actor }), output: RunSchema },

@@ -96,3 +96,12 @@ export function bestValidationEpoch(epochs: readonly { epoch: number; validation
   }
   return best?.epoch ?? null;
 }
+
+/**
+ * A following run's decision after `epoch`, given its leader's (null: the leader trained on). The Pilot's DeCE
+ * run follows its cross-entropy run, so the pair is compared after the same number of epochs.
+ */
+export function followLeader(epoch: number, leader: StopDecision | null): StopDecision | null {
+  if (!leader) return null;
+  return { reason: 'paired-run-stopped', epoch, detail: `stopped with the cross-entropy run after epoch ${leader.epoch}: ${leader.detail}` };
+}

@@ -11,6 +11,7 @@ import { StoreStateError, type Store } from '../store/index';
 import { recordCheckpointEpochs } from './checkpoint-epochs';
 import { createDefenseQueue, type DefenseEntry, type DefenseJob } from './defense-queue';
 import type { BackendReport } from './messages';
+import { leaderStopRule } from './leader-stop';
 import { createPretrainPool } from './pretrain-pool';
 import { remoteError } from './remote-error';
 import { RunProgress } from './run-progress';
@@ -244,6 +245,8 @@ export function createJobService(options: JobServiceOptions): JobService {
       if (isStopping(slot)) throw new JobCancelledError('cancelled');
       throwIfPersistFailed(slot);
       if (resume) recordCheckpointEpochs(store, slot.runId, runDir);
+      // A run that follows another stops where its leader stopped, instead of on its own evidence.
+      const leaderRunId = store.runs.leaderOf(slot.runId);
 
       const job = startJob<TrainRunResult>(
         {
@@ -255,12 +258,21 @@ export function createJobService(options: JobServiceOptions): JobService {
           // Always resume from whatever checkpoint the run's own folder holds: it is empty for a new run.
           resume: true,
           ...(initialWeightsFile ? { initialWeightsFile } : {}),
+          ...(leaderRunId === null ? {} : { parentDecidesStop: true }),
         },
         {
           onBackend: markRunning,
           onEvent: (event) => {
             progress.onEvent(event, true);
           },
+          ...(leaderRunId === null
+            ? {}
+            : {
+                decideStop: leaderStopRule(store, leaderRunId, {
+                  leaderActive: () => slots.has(leaderRunId),
+                  isStopping: () => isStopping(slot),
+                }),
+              }),
         },
       );
       slot.job = job;

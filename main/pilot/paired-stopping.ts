@@ -1,5 +1,5 @@
 import type { EpochMetrics, StoppingConfig } from '../../common/run-config';
-import { type StopDecision, decideStop } from '../engine/stopping';
+import { type StopDecision, decideStop, followLeader } from '../engine/stopping';
 
 /**
  * Stopping for the Pilot's pair of runs trained side by side. The cross-entropy run leads: its validation
@@ -70,7 +70,6 @@ export class PairedStopping {
   }
 
   private follow(epoch: number, leader: StopDecision | null): StopDecision | null {
-    if (!leader) return null;
-    return { reason: 'paired-run-stopped', epoch, detail: `stopped with the cross-entropy run after epoch ${leader.epoch}: ${leader.detail}` };
+    return followLeader(epoch, leader);
   }
 }

@@ -199,10 +199,15 @@ export function createServices(options: ServicesOptions): Handlers {
     },
 
     'runs.estimate': ({ config }) => estimator.estimate(config),
-    'runs.start': ({ projectId, stage, name, config, datasetId, actor }) => {
+    'runs.start': ({ projectId, stage, name, config, datasetId, followsRunId, actor }) => {
       requireStage(projectId, stage);
       if (datasetId !== undefined && !store.datasets.get(datasetId)) throw notFound('Dataset', datasetId);
       requireDatasetFiles(store, projectId, config.data.corpus, datasetId, options.dataFolders ?? []);
+      if (followsRunId !== undefined) {
+        const leader = store.runs.get(followsRunId);
+        if (!leader || leader.projectId !== projectId) throw notFound('Run', followsRunId);
+        if (leader.lossKind !== 'ce') throw new ApiError('invalid-input', `followsRunId: run ${followsRunId} is a ${leader.lossKind} run; a run follows the cross-entropy run of its pair`);
+      }
       const run = store.runs.create({
         projectId,
         stage,
@@ -211,6 +216,7 @@ export function createServices(options: ServicesOptions): Handlers {
         lossKind: config.loss.kind,
         backend: config.backend,
         ...(datasetId === undefined ? {} : { datasetId }),
+        ...(followsRunId === undefined ? {} : { leaderRunId: followsRunId }),
         actor,
       });
       jobs.enqueue(run.id);

@@ -159,6 +159,9 @@ export function LaunchDialog({ projectId, stage, onClose, onLaunched }: LaunchDi
     setBusy(true);
     const started: number[] = [];
     try {
+      // A pair starts cross-entropy first; the other run follows it and stops at the epoch where it stopped, so
+      // both are compared after the same training (the Pilot's stopping rule decides on CE's evidence).
+      let leader: number | undefined;
       for (const b of builds) {
         const run = await api['runs.start']({
           projectId,
@@ -167,8 +170,10 @@ export function LaunchDialog({ projectId, stage, onClose, onLaunched }: LaunchDi
           config: b.config,
           actor,
           ...(selectedDataset ? { datasetId: selectedDataset.id } : {}),
+          ...(leader === undefined ? {} : { followsRunId: leader }),
         });
         started.push(run.id);
+        if (builds.length > 1 && b.kind === 'ce') leader = run.id;
       }
       notify('success', (tr) => (started.length > 1 ? tr('launch.startedPair') : tr('launch.startedOne')));
       onLaunched(started);

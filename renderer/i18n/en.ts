@@ -354,7 +354,7 @@ export const en = {
     estimating: 'Estimating duration…',
     estimate: 'Estimated duration ≈ {{time}} per run ({{tokens}} tokens per epoch)',
     pair: 'Launch CE + DeCE pair',
-    pairExplain: 'Starts a CE and a DeCE run with the same data and seed, so the gate can compare them.',
+    pairExplain: 'Starts a CE and a DeCE run with the same data and seed, so the gate can compare them. CE decides when both stop: DeCE stops at the epoch where CE stopped.',
     submit: 'Launch run',
     startedOne: 'Run started.',
     startedPair: 'CE and DeCE runs started.',

@@ -352,7 +352,7 @@ export const ja: Messages = {
     estimating: '所要時間を見積もり中…',
     estimate: '所要時間の見積もり: 1 実行あたり約 {{time}}（1 エポックあたり {{tokens}} トークン）',
     pair: 'CE + DeCE のペアを開始',
-    pairExplain: '同じデータとシードで CE と DeCE の実行を開始し、ゲートで比較できるようにします。',
+    pairExplain: '同じデータとシードで CE と DeCE の実行を開始し、ゲートで比較できるようにします。停止は CE が決め、DeCE は CE が止まったエポックで止まります。',
     submit: '実行を開始',
     startedOne: '実行を開始しました。',
     startedPair: 'CE と DeCE の実行を開始しました。',

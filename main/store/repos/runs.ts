@@ -103,6 +103,8 @@ export interface CreateRunInput {
   backend: string;
   datasetId?: number | null;
   tags?: readonly string[];
+  /** A run of the same project this one follows: it stops at the epoch where the leader stopped. */
+  leaderRunId?: number | null;
   actor?: string;
 }
 
@@ -159,19 +161,31 @@ export class RunsRepo {
       );
       const insertTag = ctx.stmt('INSERT INTO run_tags (run_id, tag) VALUES (?, ?)');
       for (const tag of tags) insertTag.run(id, tag);
+      const leaderRunId = nullable(input.leaderRunId);
+      if (leaderRunId !== null) {
+        const leader = requireRun(ctx, requireId(leaderRunId, 'leaderRunId'));
+        if (leader.projectId !== input.projectId) throw new StoreValidationError(`Run ${leaderRunId} belongs to another project`);
+        ctx.stmt('INSERT INTO run_leaders (run_id, leader_run_id) VALUES (?, ?)').run(id, leaderRunId);
+      }
       touchProject(ctx, input.projectId);
       writeAudit(ctx, {
         actor: input.actor ?? 'system',
         action: 'run.create',
         subject: `run:${id}`,
         projectId: input.projectId,
-        detail: { stage: input.stage, name, lossKind, backend, datasetId },
+        detail: { stage: input.stage, name, lossKind, backend, datasetId, ...(input.leaderRunId == null ? {} : { leaderRunId: input.leaderRunId }) },
       });
       return requireRun(ctx, id);
     });
   }
 
   /** Records what software a run is trained with (a resumed run records again; the latest start wins). */
+  /** The run this one follows (its stop epoch), or null. */
+  leaderOf(id: number): number | null {
+    const leader: unknown = this.ctx.stmt('SELECT leader_run_id FROM run_leaders WHERE run_id = ?').pluck().get(requireId(id, 'runId'));
+    return typeof leader === 'number' ? leader : null;
+  }
+
   recordVersions(id: number, versions: RunVersions): RunVersions {
     const { ctx } = this;
     const row = {
