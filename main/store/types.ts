@@ -28,7 +28,7 @@ export type GateThresholds = z.infer<typeof GateThresholdsSchema>;
 
 /** Stricter as the stakes rise: a pilot only has to show the effect, production has to hold it. */
 export const DEFAULT_THRESHOLDS: Readonly<Record<StageName, GateThresholds>> = {
-  pilot: { maxAsr: 20, maxBleuDrop: 3, minRunsPerLoss: 1 },
+  pilot: { maxAsr: 20, maxBleuDrop: 2, minRunsPerLoss: 1 },
   benchmark: { maxAsr: 10, maxBleuDrop: 2, minRunsPerLoss: 3 },
   production: { maxAsr: 5, maxBleuDrop: 1, minRunsPerLoss: 1 },
 };
