@@ -1,7 +1,7 @@
 import { DEFAULT_ABL_PARAMETERS, type AblConfig } from '../../common/abl';
 import type { BenchmarkArm, BenchmarkDataset, BenchmarkSpec } from '../../common/contract-benchmark';
-import { presetConfig, type SizePreset } from '../../common/presets';
-import type { AttackKind, LossKind, RunConfig } from '../../common/run-config';
+import { PILOT_STOPPING, presetConfig, type SizePreset } from '../../common/presets';
+import type { AttackKind, LossKind, RunConfig, StoppingConfig } from '../../common/run-config';
 import { ATTACKS, type AttackCorpus } from '../data/attacks/index';
 import { canonicalJson } from '../domain/canonical-json';
 
@@ -16,6 +16,9 @@ import { canonicalJson } from '../domain/canonical-json';
  *   (killbadcode, dece+killbadcode, ce-early-stop) are cells attached to the CE cell of the same scenario and seed,
  *   which is added when the spec does not list 'ce'.
  * - Combinations an attack cannot poison (a Java attack on the SQL corpus) are skipped with the reason.
+ * - Training stops on evidence, as in the Pilot (MATRIX_STOPPING): the CE cell of a scenario and seed decides, and
+ *   the other loss arms of it (dece, ls, gce, intrust) follow it — they stop at the epoch where CE stopped, so the
+ *   arms are compared after the same training. ABL keeps its own schedule (its last epochs unlearn).
  */
 
 export const TRAINING_ARMS = ['ce-clean', 'ce', 'dece', 'ls', 'gce', 'intrust', 'abl'] as const;
@@ -24,6 +27,16 @@ export const DEFENSE_ARMS = ['onion', 'spectral', 'killbadcode', 'dece+killbadco
 export type DefenseArm = (typeof DEFENSE_ARMS)[number];
 
 export const isDefenseArm = (arm: string): arm is DefenseArm => (DEFENSE_ARMS as readonly string[]).includes(arm);
+
+/**
+ * The Pilot's stopping rule without its time budget: the preset's epochs are the upper bound, validation evidence
+ * (backdoor learned and plateaued, or nothing improving) ends a run earlier. No wall-clock budget, so a matrix's
+ * numbers do not depend on how fast or busy the machine is.
+ */
+export const MATRIX_STOPPING: StoppingConfig = { ...PILOT_STOPPING, budgetSeconds: null };
+
+/** Arms that stop where the scenario's CE run stopped (ABL's schedule ends with unlearning epochs; ce-clean has no CE cell of its own rate). */
+const FOLLOWS_CE: ReadonlySet<TrainingArm> = new Set(['dece', 'ls', 'gce', 'intrust']);
 
 /** The loss each training arm trains with. */
 export const ARM_LOSS: Readonly<Record<TrainingArm, LossKind>> = { 'ce-clean': 'ce', ce: 'ce', dece: 'dece', ls: 'ls', gce: 'gce', intrust: 'intrust', abl: 'ce' };
@@ -75,6 +88,8 @@ export interface TrainingCell extends CellBase {
   arm: TrainingArm;
   config: RunConfig;
   datasetId: number | null;
+  /** The CE cell this run follows (stops at the epoch where that run stopped); null: it decides for itself. */
+  leaderKey: string | null;
 }
 
 export interface DefenseCell extends CellBase {
@@ -112,7 +127,10 @@ export function trainingConfig(spec: Pick<BenchmarkSpec, 'size' | 'dece' | 'abl'
     seed,
     data: { ...preset.data, corpus: source.corpus, attack: { kind: attack }, poisonRate: arm === 'ce-clean' ? 0 : rate },
     loss: { ...preset.loss, ...loss },
-    training: arm === 'abl' ? { ...preset.training, abl: fitAblToEpochs(spec.abl ?? DEFAULT_ABL_PARAMETERS, preset.training.epochs) } : preset.training,
+    training:
+      arm === 'abl'
+        ? { ...preset.training, abl: fitAblToEpochs(spec.abl ?? DEFAULT_ABL_PARAMETERS, preset.training.epochs) }
+        : { ...preset.training, stopping: MATRIX_STOPPING },
   };
 }
 
@@ -142,7 +160,8 @@ export function expandMatrix(spec: BenchmarkSpec, resolve: (dataset: BenchmarkDa
       }
       const train = (rate: number, arm: TrainingArm, seed: number): TrainingCell => {
         const coordinates = { dataset: source.label, attack, rate: arm === 'ce-clean' ? 0 : rate, arm, seed };
-        return { ...coordinates, key: cellKey(coordinates), kind: 'train', config: trainingConfig(spec, source, attack, rate, arm, seed), datasetId: source.datasetId };
+        const leaderKey = FOLLOWS_CE.has(arm) && arms.has('ce') ? cellKey({ ...coordinates, arm: 'ce' }) : null;
+        return { ...coordinates, key: cellKey(coordinates), kind: 'train', config: trainingConfig(spec, source, attack, rate, arm, seed), datasetId: source.datasetId, leaderKey };
       };
       for (const seed of spec.seeds) {
         if (arms.has('ce-clean')) cells.push(train(0, 'ce-clean', seed));

@@ -340,8 +340,11 @@ export class BenchmarkRunner {
   }
 
   private launchTraining(benchmark: BenchmarkRecord, cell: BenchmarkCellRecord, planned: TrainingCell, config: RunConfig, reusable: Map<string, number>, actor: string): boolean {
+    // The CE run this one follows: launched (or reused) before it, since CE comes first in its data group.
+    const leaderRunId = planned.leaderKey === null ? null : (this.store.benchmarks.cells(benchmark.id).find((c) => c.key === planned.leaderKey)?.runId ?? null);
     const reuse = reusable.get(canonicalJson(config));
-    if (reuse !== undefined) {
+    // A follower is reused only with the same leader: it stopped where that run stopped.
+    if (reuse !== undefined && (planned.leaderKey === null || this.store.runs.leaderOf(reuse) === leaderRunId)) {
       this.store.benchmarks.updateCell(cell.id, { status: 'finished', runId: reuse, reused: true });
       return true;
     }
@@ -354,6 +357,7 @@ export class BenchmarkRunner {
         lossKind: config.loss.kind,
         backend: config.backend,
         datasetId: planned.datasetId,
+        leaderRunId,
         tags: [benchmarkTag(benchmark.id), codeVersionTag()],
         actor,
       });

@@ -2,12 +2,12 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { RunSummary } from '../../common/contract';
 import type { EpochMetrics } from '../../common/run-config';
-import { type MessageId, message, renderMessage } from '../../common/messages';
-import { useFormat, useMessageLang } from '../lib/format';
+import { useFormat } from '../lib/format';
 import { DASHES, LOSS_COLORS } from '../lib/runs';
 import { useApi, useAppEvents } from '../state/connection';
 import { useToasts } from '../state/toasts';
 import { LineChart, type ChartSeries } from './LineChart';
+import { StopNotes } from './StopNotes';
 
 /** What the charts know of one run: stored history plus what events added since. */
 interface Trace {
@@ -104,7 +104,6 @@ function labelFor(run: RunSummary, lossShort: string): string {
 export function RunCharts({ runs }: { runs: readonly RunSummary[] }) {
   const { t } = useTranslation();
   const format = useFormat();
-  const lang = useMessageLang();
   const sorted = [...runs].sort((a, b) => a.id - b.id);
   const traces = useTraces(sorted.map((run) => run.id));
 
@@ -143,10 +142,6 @@ export function RunCharts({ runs }: { runs: readonly RunSummary[] }) {
     }));
 
   // Where training stopped early and why (runs that stop on validation evidence record it on their last epoch).
-  const stops = styled.flatMap(({ run, label, trace }) => {
-    const last = [...trace.epochs.values()].sort((a, b) => a.epoch - b.epoch).at(-1);
-    return last?.stop ? [{ id: run.id, label, epoch: last.epoch, reason: last.stop.reason }] : [];
-  });
 
   return (
     <section className="card" aria-labelledby="charts-title" data-testid="run-charts">
@@ -198,15 +193,7 @@ export function RunCharts({ runs }: { runs: readonly RunSummary[] }) {
           />
         </div>
       )}
-      {stops.length > 0 && (
-        <ul className="chart-stops" data-testid="run-stops">
-          {stops.map(({ id, label, epoch, reason }) => (
-            <li key={id} data-testid="run-stop">
-              {t('charts.stopped', { run: label, epoch, reason: renderMessage(message(`stopReason.${reason}` as MessageId), lang) })}
-            </li>
-          ))}
-        </ul>
-      )}
+      <StopNotes runs={styled.map(({ run, label, trace }) => ({ id: run.id, label, epochs: trace.epochs.values() }))} testId="run-stops" />
     </section>
   );
 }

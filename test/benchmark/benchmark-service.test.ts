@@ -56,6 +56,10 @@ describe('benchmark matrices through the services (tiny size, real training)', (
     expect(onionCell).toMatchObject({ arm: 'onion', status: 'finished', runId: ceCell?.runId, reused: false, error: null });
     expect(onionCell?.detail).toMatch(/removed \d+ of \d+ words; \+\d+\.\d s/);
     expect(onionCell?.metrics?.codeBleu).toBeNull();
+    // DeCE followed the scenario's CE run (through the pause and resume): it stopped where CE stopped, and says so.
+    expect(store.runs.leaderOf(deceCell?.runId ?? 0)).toBe(ceCell?.runId);
+    expect(store.metrics.epochs(ceCell?.runId ?? 0).at(-1)?.extra['stop']).toMatchObject({ reason: 'max-epochs' });
+    expect(store.metrics.epochs(deceCell?.runId ?? 0).at(-1)?.extra['stop']).toMatchObject({ reason: 'paired-run-stopped' });
     // The cells' metrics are their runs' last epochs.
     const lastEpoch = store.metrics.epochs(deceCell?.runId ?? 0).at(-1);
     expect(deceCell?.metrics).toMatchObject({ bleu: lastEpoch?.bleu, asr: lastEpoch?.asr, exactMatch: lastEpoch?.exactMatch });

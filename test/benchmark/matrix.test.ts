@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BENCHMARK_ARMS, DEFAULT_DECE_PARAMETERS, DEFAULT_POISON_RATES, DEFAULT_SEEDS, type BenchmarkSpec } from '../../common/contract-benchmark';
 import { presetConfig } from '../../common/presets';
-import { builtinSource, cellKey, dataGroupKey, expandMatrix, interleaveByData, type DatasetSource, type TrainingCell } from '../../main/benchmark/matrix';
+import { MATRIX_STOPPING, builtinSource, cellKey, dataGroupKey, expandMatrix, interleaveByData, type DatasetSource, type TrainingCell } from '../../main/benchmark/matrix';
 
 const resolveBuiltin = (size: BenchmarkSpec['size']) => (dataset: BenchmarkSpec['datasets'][number]): DatasetSource => {
   if (dataset.kind === 'import') {
@@ -56,12 +56,32 @@ describe('expandMatrix', () => {
       seed: 9,
       data: { ...preset.data, attack: { kind: 'ripple' }, poisonRate: 0.02 },
       loss: { ...preset.loss, kind: 'dece', labelSmoothing: 0.1, alphaBase: 0.8 },
+      training: { ...preset.training, stopping: MATRIX_STOPPING },
     });
     // CE is the preset's CE whatever the DeCE parameters (so CE runs of matrices with other DeCE settings match).
     expect(byArm['ce']?.loss).toEqual(presetConfig('tiny', 'ce').loss);
     expect(byArm['ls']?.loss).toEqual({ ...presetConfig('tiny', 'ls').loss, labelSmoothing: 0.1 });
     expect(byArm['gce']?.loss).toEqual(presetConfig('tiny', 'gce').loss);
     expect(byArm['ce']?.data.corpus).toEqual(presetConfig('tiny', 'ce').data.corpus);
+  });
+
+  it('stops on evidence without a time budget; the loss arms follow their scenario’s CE cell, ABL keeps its schedule', () => {
+    const cells = training(expand(spec({ size: 'standard', attacks: ['badpre'], rates: [0.05], arms: ['ce-clean', 'ce', 'dece', 'gce', 'abl'], seeds: [2] })).cells);
+    const byArm = new Map(cells.map((c) => [c.arm, c]));
+    expect(MATRIX_STOPPING.budgetSeconds).toBeNull();
+    for (const arm of ['ce-clean', 'ce', 'dece', 'gce'] as const) expect(byArm.get(arm)?.config.training.stopping).toEqual(MATRIX_STOPPING);
+    expect(byArm.get('abl')?.config.training.stopping).toBeUndefined();
+    expect(byArm.get('abl')?.config.training.abl).toBeDefined();
+    const ceKey = 'builtin-sql/badpre/0.05/ce/2';
+    expect([...byArm].map(([arm, c]) => [arm, c.leaderKey])).toEqual([
+      ['ce-clean', null],
+      ['ce', null],
+      ['dece', ceKey],
+      ['gce', ceKey],
+      ['abl', null],
+    ]);
+    // Without a CE arm there is nothing to follow: each run decides on its own evidence.
+    expect(training(expand(spec({ attacks: ['badpre'], rates: [0.05], arms: ['dece'], seeds: [2] })).cells)[0]?.leaderKey).toBeNull();
   });
 
   it('attaches passive defenses to the CE cell of their scenario, adding that CE run when ce was not picked', () => {

@@ -137,6 +137,11 @@ describe.skipIf(!haveChromium)('Benchmark stage, end to end', () => {
     await bench.ceOnset.waitFor();
     expect(await bench.ceOnset.textContent()).toMatch(/CE (starts learning the trigger at epoch \d+|never learned the trigger)/);
     await bench.earlyLearning.getByTestId('early-asr').locator('canvas').first().waitFor();
+    // Where the pair stopped and why: CE at its epoch bound, DeCE with CE.
+    expect(await bench.earlyLearning.getByTestId('early-stops').getByTestId('run-stop').evaluateAll((items) => items.map((i) => i.getAttribute('data-reason')))).toEqual([
+      'max-epochs',
+      'paired-run-stopped',
+    ]);
     await session.shot('bench-02-finished');
 
     // CSV export downloads a file with the scenarios.

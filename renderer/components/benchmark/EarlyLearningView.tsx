@@ -6,6 +6,7 @@ import type { EpochMetrics } from '../../../common/run-config';
 import { useFormat } from '../../lib/format';
 import { LOSS_COLORS } from '../../lib/runs';
 import { LineChart, type ChartSeries } from '../LineChart';
+import { StopNotes } from '../StopNotes';
 import { useDatasetLabel, useScenarioLabels } from './fields';
 
 const pairKey = (pair: EarlyLearning) => `${pair.ceRunId}-${pair.deceRunId}`;
@@ -136,6 +137,13 @@ function EarlyLearningPair({ pair, format }: { pair: EarlyLearning; format: Retu
         </li>
         <li data-testid="early-gap">{epochText(pair.gapEpoch, 'gap')}</li>
       </ul>
+      <StopNotes
+        runs={[
+          { id: pair.ceRunId, label: ce, epochs: pair.ce },
+          { id: pair.deceRunId, label: dece, epochs: pair.dece },
+        ]}
+        testId="early-stops"
+      />
       <div className="chart-grid">
         {charts.map((chart) => (
           <LineChart
