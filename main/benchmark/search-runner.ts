@@ -1,5 +1,3 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { ConflictError, InvalidInputError, NotFoundError } from '../domain/errors';
 import { SearchSpecSchema, type BenchmarkDataset, type SearchSpec } from '../../common/contract-benchmark';
 import { presetConfig } from '../../common/presets';
@@ -8,6 +6,7 @@ import { ATTACKS, type AttackCorpus } from '../data/attacks/index';
 import type { JobService, RunStatusEvent } from '../jobs/job-service';
 import type { CreateRunInput, SearchRecord, Store } from '../store/index';
 import { gridPoints, selectSurvivors, type SearchPoint } from './search';
+import { datasetResolver } from './sources';
 import { currentChoice, isTrialActive, referenceState, scoredTrials, searchRungs, trialOutcome } from './search-detail';
 
 /**
@@ -52,24 +51,11 @@ export function searchSource(store: Store, projectId: number, dataset: Benchmark
     const corpusSize = preset.kind === 'builtin-sql' || preset.kind === 'builtin-java' ? preset.size : 2000;
     return { corpus: { kind: dataset.kind, size: corpusSize }, datasetId: null };
   }
-  const stored = store.datasets.get(dataset.datasetId);
-  if (!stored || (stored.projectId !== null && stored.projectId !== projectId)) throw new NotFoundError(`Dataset ${dataset.datasetId} does not exist`);
-  if (stored.source !== 'import' || stored.sourcePath === null) throw new InvalidInputError(`Dataset ${stored.id} is not an imported dataset`);
-  const dir = stored.sourcePath;
-  const files = existsSync(dir) ? readdirSync(dir) : [];
-  // Imported datasets are stored as <sourcePath>/<split><ext> (main/services/datasets.ts).
-  const file = (split: string): string | undefined => {
-    const name = files.find((f) => f.startsWith(`${split}.`));
-    return name === undefined ? undefined : join(dir, name);
-  };
-  const train = file('train');
-  const test = file('test');
-  const valid = file('valid');
-  if (train === undefined || test === undefined) throw new InvalidInputError(`The files of dataset ${stored.id} are missing from ${dir}`);
-  if (valid === undefined) {
-    throw new InvalidInputError(`Dataset ${stored.id} has no validation file: a search evaluates on validation data only, never on the test set`);
+  const source = datasetResolver(store, projectId, size)(dataset);
+  if (source.corpus.kind !== 'files' || source.corpus.valid === undefined) {
+    throw new InvalidInputError(`Dataset ${dataset.datasetId} has no validation file: a search evaluates on validation data only, never on the test set`);
   }
-  return { corpus: { kind: 'files', train, test, valid }, datasetId: stored.id };
+  return { corpus: source.corpus, datasetId: source.datasetId };
 }
 
 /** The preset's run with the spec's data, evaluated on the validation split, for CE or one DeCE point. */
