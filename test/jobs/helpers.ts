@@ -18,6 +18,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** Runs `cleanup` after the current test, before those registered earlier (an app before its data folder). */
+export function afterTest(cleanup: () => Promise<void> | void): void {
+  cleanups.push(cleanup);
+}
+
 export function tempDir(prefix = 'dece-jobs-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   cleanups.push(() => {
