@@ -74,6 +74,12 @@ export const TrainingConfigSchema = z.object({
   epochs: z.int().min(1).max(1000),
   /** Stop on validation evidence (absent: train exactly `epochs`). */
   stopping: StoppingConfigSchema.optional(),
+  /**
+   * Set by the job service, never stored with a run: this run follows another whose stop is already known, and
+   * stops after that epoch with the leader's reason (instead of on its own evidence). Carried in the config so
+   * that a remote worker applies it without asking the app after every epoch.
+   */
+  followStop: z.object({ epoch: z.int().min(1).max(1000), detail: z.string().min(1).max(2000) }).optional(),
   /** Epochs of clean pre-training with CE before fine-tuning, shared by every loss (0 = train from scratch). */
   pretrainEpochs: z.int().min(0).max(1000),
   batchSize: z.int().min(1).max(4096),

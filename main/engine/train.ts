@@ -360,10 +360,17 @@ function targetLanguage(config: RunConfig): CodeLanguage {
 }
 
 /**
- * The config's own stopping rule for a run trained alone: validation evidence, the step budget (epochs) and
- * the time budget counted from the start of this run. Null: train every epoch.
+ * The config's own stopping rule for a run trained alone: a leader's known stop epoch (followStop), or validation
+ * evidence, the step budget (epochs) and the time budget counted from the start of this run. Null: train every epoch.
  */
 function ownStoppingRule(config: RunConfig, startedMs: number): ((epochs: readonly EpochMetrics[]) => Promise<StopDecision | null>) | null {
+  const follow = config.training.followStop;
+  if (follow) {
+    return (epochs) => {
+      const epoch = epochs.at(-1)?.epoch ?? 0;
+      return Promise.resolve(epoch >= follow.epoch ? { reason: 'paired-run-stopped', epoch, detail: follow.detail } : null);
+    };
+  }
   const rule = config.training.stopping;
   if (!rule) return null;
   return (epochs) => {

@@ -11,7 +11,8 @@ import { StoreStateError, type Store } from '../store/index';
 import { recordCheckpointEpochs } from './checkpoint-epochs';
 import { createDefenseQueue, type DefenseEntry, type DefenseJob } from './defense-queue';
 import type { BackendReport } from './messages';
-import { leaderStopRule } from './leader-stop';
+import { followLeader } from '../engine/stopping';
+import { leaderStopRule, settledLeaderStop } from './leader-stop';
 import { createPretrainPool } from './pretrain-pool';
 import { remoteError } from './remote-error';
 import { RunProgress } from './run-progress';
@@ -245,34 +246,35 @@ export function createJobService(options: JobServiceOptions): JobService {
       if (isStopping(slot)) throw new JobCancelledError('cancelled');
       throwIfPersistFailed(slot);
       if (resume) recordCheckpointEpochs(store, slot.runId, runDir);
-      // A run that follows another stops where its leader stopped, instead of on its own evidence.
+      // A run that follows another stops where its leader stopped, instead of on its own evidence: told up front
+      // when the leader's stop is already known (any executor can train it), else asked after every epoch (here).
       const leaderRunId = store.runs.leaderOf(slot.runId);
+      const settled = leaderRunId === null ? null : settledLeaderStop(store, leaderRunId);
+      const followed = settled === null ? null : followLeader(settled.epoch, settled);
+      const jobConfig = followed ? { ...config, training: { ...config.training, followStop: { epoch: followed.epoch, detail: followed.detail } } } : config;
+      const askLeader =
+        leaderRunId === null || followed !== null
+          ? null
+          : leaderStopRule(store, leaderRunId, { leaderActive: () => slots.has(leaderRunId), isStopping: () => isStopping(slot) });
 
       const job = startJob<TrainRunResult>(
         {
           kind: 'train',
           jobId: `run-${slot.runId}-${nextJobNumber()}`,
-          config,
+          config: jobConfig,
           dataCacheDir: cacheDir,
           checkpointDir: runDir,
           // Always resume from whatever checkpoint the run's own folder holds: it is empty for a new run.
           resume: true,
           ...(initialWeightsFile ? { initialWeightsFile } : {}),
-          ...(leaderRunId === null ? {} : { parentDecidesStop: true }),
+          ...(askLeader ? { parentDecidesStop: true } : {}),
         },
         {
           onBackend: markRunning,
           onEvent: (event) => {
             progress.onEvent(event, true);
           },
-          ...(leaderRunId === null
-            ? {}
-            : {
-                decideStop: leaderStopRule(store, leaderRunId, {
-                  leaderActive: () => slots.has(leaderRunId),
-                  isStopping: () => isStopping(slot),
-                }),
-              }),
+          ...(askLeader ? { decideStop: askLeader } : {}),
         },
       );
       slot.job = job;

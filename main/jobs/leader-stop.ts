@@ -27,22 +27,34 @@ function storedStop(extra: Readonly<Record<string, unknown>>): { reason: StopDec
   return { reason: reason as StopDecision['reason'], detail };
 }
 
+/**
+ * The leader's decision once it is final: the epoch where it stopped (with its reason), or its last epoch when it
+ * ended without a stop. Null while it may still train on. A follower that starts after this is known carries it in
+ * its config (training.followStop) and needs nobody to answer after its epochs — a remote worker can train it.
+ */
+export function settledLeaderStop(store: Store, leaderRunId: number): StopDecision | null {
+  const leader = store.runs.get(leaderRunId);
+  if (!leader) return null;
+  const records = store.metrics.epochs(leaderRunId);
+  for (const record of records) {
+    const stop = storedStop(record.extra);
+    if (stop) return { ...stop, epoch: record.epoch };
+  }
+  const ended = leader.status === 'finished' || leader.status === 'failed' || leader.status === 'cancelled';
+  const last = records.at(-1)?.epoch ?? 0;
+  return ended && last > 0 ? { reason: 'max-epochs', epoch: last, detail: `the cross-entropy run ended (${leader.status}) after epoch ${last}` } : null;
+}
+
 export function leaderStopRule(store: Store, leaderRunId: number, options: LeaderStopOptions): (epochs: readonly EpochMetrics[]) => Promise<StopDecision | null> {
   const pollMs = options.pollMs ?? 500;
   return async (epochs) => {
     const epoch = epochs.at(-1)?.epoch ?? 0;
     for (;;) {
-      const leader = store.runs.get(leaderRunId);
-      if (!leader) return null;
-      const records = store.metrics.epochs(leaderRunId);
-      for (const record of records) {
-        const stop = record.epoch <= epoch ? storedStop(record.extra) : null;
-        if (stop) return followLeader(epoch, { ...stop, epoch: record.epoch });
-      }
-      const last = records.at(-1)?.epoch ?? 0;
-      const ended = leader.status === 'finished' || leader.status === 'failed' || leader.status === 'cancelled';
-      if (ended && epoch >= last) return followLeader(epoch, { reason: 'max-epochs', epoch: last, detail: `the cross-entropy run ended (${leader.status}) after epoch ${last}` });
-      if (last >= epoch) return null;
+      const settled = settledLeaderStop(store, leaderRunId);
+      if (settled) return settled.epoch <= epoch ? followLeader(epoch, settled) : null;
+      if (!store.runs.get(leaderRunId)) return null;
+      // The leader trained past this epoch without stopping: so does the follower.
+      if ((store.metrics.lastEpoch(leaderRunId)?.epoch ?? 0) >= epoch) return null;
       // A leader still waiting in the queue may be waiting for this very slot: train on rather than deadlock.
       if (!options.leaderActive() || options.isStopping()) return null;
       await new Promise((resolve) => setTimeout(resolve, pollMs));

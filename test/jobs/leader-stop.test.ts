@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { EpochMetrics, RunConfig } from '../../common/run-config';
 import { leaderStopRule } from '../../main/jobs/leader-stop';
+import type { JobRequest } from '../../main/jobs/messages';
+import { startJob } from '../../main/jobs/worker-host';
 import { createServices } from '../../main/services/index';
 import { apiError, caller } from '../services/call';
 import { eventLog, jobService, openTestStore, queuedRun, tempDir, tinyConfig } from './helpers';
@@ -94,6 +96,41 @@ describe('a pair trained side by side by the job service', () => {
     expect(store.metrics.epochs(ce).at(-1)?.extra['stop']).toMatchObject({ reason: 'converged' });
     expect(store.metrics.epochs(dece).map((e) => e.epoch)).toEqual([1, 2]);
     expect(store.metrics.epochs(dece).at(-1)?.extra['stop']).toMatchObject({ reason: 'paired-run-stopped', detail: expect.stringContaining('after epoch 2') as string });
+  });
+});
+
+describe('a follower that starts after its leader settled', () => {
+  it('is told its stop epoch up front (any executor, a remote worker too, can train it) and stops there', async () => {
+    const dataDir = tempDir('dece-leader-settled-');
+    const store = openTestStore(dataDir);
+    const withStopping = (config: RunConfig): RunConfig => ({
+      ...config,
+      training: { ...config.training, epochs: 3, stopping: { minEpochs: 2, patience: 1, minAsrGain: 100, minBleuGain: 100, claimAsr: 50, budgetSeconds: null } },
+    });
+    const { projectId, runId: ce } = queuedRun(store, withStopping(tinyConfig('ce')));
+    const dece = store.runs.create({ projectId, stage: 'pilot', name: 'dece', config: withStopping(tinyConfig('dece')), lossKind: 'dece', backend: 'wasm', leaderRunId: ce }).id;
+    const requests: JobRequest[] = [];
+    // One slot: CE trains to its stop first, then DeCE starts with CE's decision known.
+    const jobs = jobService({
+      store,
+      dataDir,
+      maxConcurrent: 1,
+      emit: eventLog().emit,
+      startJob: (request, handlers, options) => {
+        requests.push(request);
+        return startJob(request, handlers, options);
+      },
+    });
+    jobs.enqueue(ce);
+    jobs.enqueue(dece);
+    await jobs.idle();
+    const deceRequest = requests.find((r) => r.kind === 'train' && r.config.loss.kind === 'dece');
+    expect(deceRequest?.kind === 'train' && deceRequest.parentDecidesStop).toBeFalsy();
+    expect(deceRequest?.kind === 'train' ? deceRequest.config.training.followStop : undefined).toEqual({ epoch: 2, detail: expect.stringContaining('after epoch 2') as string });
+    // The stored config is the run's own: the stop epoch is the job's, decided when it started.
+    expect(store.runs.get(dece)?.config).not.toHaveProperty('training.followStop');
+    expect(store.metrics.epochs(dece).map((e) => e.epoch)).toEqual([1, 2]);
+    expect(store.metrics.epochs(dece).at(-1)?.extra['stop']).toMatchObject({ reason: 'paired-run-stopped' });
   });
 });
 
