@@ -16,6 +16,8 @@ export function TrainingTargetPanel() {
   const api = useApi();
   const { notify } = useToasts();
   const stored = useLoad(() => api['settings.trainingTarget']({}), [api]);
+  /** What the server holds: loaded, then as each save answers. */
+  const [current, setCurrent] = useState<TrainingTargetView | null>(null);
   const [kind, setKind] = useState<Target>('local');
   const [redisUrl, setRedisUrl] = useState('');
   const [busy, setBusy] = useState(false);
@@ -23,6 +25,7 @@ export function TrainingTargetPanel() {
   const [error, setError] = useState<unknown>(null);
 
   const show = (view: TrainingTargetView) => {
+    setCurrent(view);
     setKind(view.kind);
     setRedisUrl(view.redisUrl ?? '');
   };
@@ -56,7 +59,6 @@ export function TrainingTargetPanel() {
       setTested(await api['settings.testTrainingTarget'](redisUrl.trim() === '' ? {} : { redisUrl }));
     });
   };
-  const current = stored.data;
 
   return (
     <section className="card" aria-labelledby="training-target-title" data-testid="training-target-panel" aria-busy={busy || stored.loading}>

@@ -102,7 +102,7 @@ export const en = {
   },
   settings: {
     title: 'Settings',
-    intro: 'This machine: which compute backends training can use here, and how fast.',
+    intro: 'Where training runs, and which compute backends this machine can use, and how fast.',
   },
   trainingTarget: {
     title: 'Run training on',

@@ -100,7 +100,7 @@ export const ja: Messages = {
   },
   settings: {
     title: '設定',
-    intro: 'このマシンについて: 学習に使える計算バックエンドとその速さ。',
+    intro: '学習を実行する場所と、このマシンで使える計算バックエンドとその速さ。',
   },
   trainingTarget: {
     title: 'トレーニングの実行場所',
