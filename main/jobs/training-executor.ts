@@ -14,6 +14,8 @@ import { JobCancelledError, JobFailedError, startJob as localStartJob, type JobH
 export interface TrainingExecutorOptions {
   /** Read at every job start (the app's Settings). */
   target: () => TrainingTarget;
+  /** After every count of the workers on a queue (each remote job start, each connectedWorkers()). */
+  onWorkersCounted?: (redisUrl: string, workers: number) => void;
   log?: (line: string) => void;
 }
 
@@ -21,6 +23,8 @@ export interface TrainingExecutor {
   startJob: typeof localStartJob;
   /** Worker processes on the queue of the chosen Redis; null when training runs on this machine. Throws RedisUnreachableError. */
   connectedWorkers: () => Promise<number | null>;
+  /** The last count of workers on the chosen queue, without connecting; null when local or not counted yet. */
+  lastCountedWorkers: () => number | null;
   /** After the job service has closed (its jobs have settled). */
   close: () => Promise<void>;
 }
@@ -33,6 +37,13 @@ interface RemoteEntry {
 export function createTrainingExecutor(options: TrainingExecutorOptions): TrainingExecutor {
   const remotes = new Map<string, RemoteEntry>();
   const closing: Promise<void>[] = [];
+  const counted = new Map<string, number>();
+  const countWorkers = async (url: string): Promise<number> => {
+    const { workers } = await probeTrainingQueue(url);
+    counted.set(url, workers);
+    options.onWorkersCounted?.(url, workers);
+    return workers;
+  };
 
   const retireUnused = () => {
     const target = options.target();
@@ -61,7 +72,7 @@ export function createTrainingExecutor(options: TrainingExecutorOptions): Traini
     const run = async (): Promise<T> => {
       // The queue's own connection retries forever; a run must not wait forever for a Redis that is not there.
       try {
-        await probeTrainingQueue(url);
+        await countWorkers(url);
       } catch (error) {
         if (error instanceof RedisUnreachableError) throw new JobFailedError(error.message, error.name);
         throw error;
@@ -91,7 +102,11 @@ export function createTrainingExecutor(options: TrainingExecutorOptions): Traini
     async connectedWorkers() {
       const target = options.target();
       if (target.kind === 'local') return null;
-      return (await probeTrainingQueue(target.redisUrl)).workers;
+      return countWorkers(target.redisUrl);
+    },
+    lastCountedWorkers() {
+      const target = options.target();
+      return target.kind === 'local' ? null : (counted.get(target.redisUrl) ?? null);
     },
     async close() {
       for (const entry of remotes.values()) closing.push(entry.executor.close().catch(() => undefined));

@@ -1,6 +1,6 @@
 import { APP_VERSION } from '../../common/app-version';
 import type { Handlers } from '../../common/contract';
-import { createJobService, type JobService, type JobServiceOptions } from '../jobs/job-service';
+import { createJobService, defaultMaxConcurrent, type JobService, type JobServiceOptions } from '../jobs/job-service';
 import { createTrainingExecutor } from '../jobs/training-executor';
 import { openStore, type Store } from '../store/index';
 import { resumeBenchmarks } from './benchmark';
@@ -22,7 +22,10 @@ export interface AssembleOptions {
   shell: ServicesOptions['shell'];
   /** Default: APP_VERSION; tests pin their own. */
   version?: string;
-  /** Default: one worker per core, less one (see the job service). */
+  /**
+   * Default: one worker per core, less one (see the job service). When Settings send training to remote
+   * workers, as many runs go at once as workers were last counted on the queue, if that is more.
+   */
   maxConcurrentRuns?: number;
   /**
    * Default: where Settings says, read at every job start (main/jobs/training-executor.ts); the CLIs pass
@@ -66,12 +69,22 @@ export function assembleApp(options: AssembleOptions): AssembledApp {
   try {
     const hub = createEventHub();
     const settings = openSettings(dataDir);
-    const training = options.startJob === undefined ? createTrainingExecutor({ target: () => settings.trainingTarget().target }) : null;
+    const localRuns = options.maxConcurrentRuns ?? defaultMaxConcurrent();
+    const training =
+      options.startJob === undefined
+        ? createTrainingExecutor({
+            target: () => settings.trainingTarget().target,
+            // Counted during a job start or a plan, after the job service exists: more workers let waiting runs start.
+            onWorkersCounted: () => {
+              jobs.capacityChanged();
+            },
+          })
+        : null;
     const jobs = createJobService({
       store,
       dataDir,
       emit: hub.emit,
-      ...(options.maxConcurrentRuns === undefined ? {} : { maxConcurrent: options.maxConcurrentRuns }),
+      maxConcurrent: training ? () => Math.max(localRuns, training.lastCountedWorkers() ?? 0) : localRuns,
       startJob: options.startJob ?? training?.startJob,
     });
     const handlers = createServices({

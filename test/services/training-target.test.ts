@@ -94,14 +94,23 @@ describe('Settings: run training on this machine or on remote workers', () => {
     const twoWorkers = await call('benchmarks.plan', { projectId, spec });
     expect(twoWorkers).toMatchObject({ newRuns: 6, concurrency: 2, concurrencyBasis: 'connected-workers' });
 
-    // A run started now trains on a worker; switching to local while it runs leaves it there.
-    const remoteRun = await startRun('remote');
-    await log.waitFor((e) => e.type === 'run.status' && e.runId === remoteRun && e.status === 'running', 60_000);
+    // As many runs go at once as workers serve the queue (the app's own limit here is 1), each to a worker;
+    // switching to local while they run leaves them there.
+    expect(await call('app.info', {})).toMatchObject({ maxConcurrentRuns: 2 });
+    const remoteRuns = [await startRun('remote A'), await startRun('remote B')];
+    const statusIndex = (runId: number, status: string) => log.events.findIndex((e) => e.type === 'run.status' && e.runId === runId && e.status === status);
+    await Promise.all(remoteRuns.map((runId) => log.waitFor((e) => e.type === 'run.status' && e.runId === runId && e.status === 'running', 60_000)));
     expect(await call('settings.setTrainingTarget', { kind: 'local' })).toEqual({ kind: 'local', redisUrl: redacted, hasPassword: true });
-    expect(await settled(remoteRun)).toMatchObject({ status: 'finished' });
+    for (const runId of remoteRuns) expect(await settled(runId)).toMatchObject({ status: 'finished' });
+    const [first = 0, second = 0] = remoteRuns;
+    expect(statusIndex(second, 'running')).toBeLessThan(statusIndex(first, 'finished'));
     const workerOutput = () => workers.map((w) => w.output()).join('\n');
-    expect(workerOutput()).toMatch(new RegExp(`job run-${remoteRun}-\\d+-[0-9a-f-]+ finished on `));
-    expect((await call('runs.get', { runId: remoteRun })).epochs.map((e) => e.epoch)).toEqual([1]);
+    const finishedOn = (output: string, runId: number) => new RegExp(`job run-${runId}-\\d+-[0-9a-f-]+ finished on `).test(output);
+    for (const runId of remoteRuns) {
+      expect(workers.filter((w) => finishedOn(w.output(), runId)), `run ${runId} on exactly one worker`).toHaveLength(1);
+      expect((await call('runs.get', { runId })).epochs.map((e) => e.epoch)).toEqual([1]);
+    }
+    expect(workers.map((w) => remoteRuns.filter((runId) => finishedOn(w.output(), runId)).length)).toEqual([1, 1]);
 
     // Back on this machine: the next run never reaches a worker.
     const localRun = await startRun('local');
