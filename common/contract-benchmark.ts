@@ -160,9 +160,14 @@ export const BenchmarkPlanSchema = z.object({
   defenseJobs: z.int(),
   /** Poisoned datasets built (one per dataset, attack, rate and seed). */
   poisonedDatasets: z.int(),
-  /** Estimated wall-clock seconds at the job service's concurrency. */
+  /** Estimated wall-clock seconds at `concurrency` runs at once. */
   seconds: z.number(),
   concurrency: z.int(),
+  /**
+   * What `concurrency` counts: this machine's training threads, or the remote workers connected to the queue
+   * when the plan was made (at least 1: runs wait in the queue for one).
+   */
+  concurrencyBasis: z.enum(['local-workers', 'connected-workers']),
   /** Combinations that cannot run (e.g. a Java attack on the SQL corpus), with the reason. */
   skipped: z.array(z.object({ dataset: z.string(), attack: z.string(), reason: z.string() })),
 });

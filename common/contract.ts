@@ -7,6 +7,7 @@ import { Actor, FileName, Id, Name, Text, Timestamp } from './schemas';
 import { benchmarkContract } from './contract-benchmark';
 import { productionContract } from './contract-production';
 import { doctorContract } from './contract-doctor';
+import { settingsContract } from './contract-settings';
 import { auditContract } from './audit';
 import { MessageSchema, renderMessage, type Message } from './messages';
 
@@ -212,6 +213,7 @@ export const contract = {
   ...benchmarkContract,
   ...productionContract,
   ...doctorContract,
+  ...settingsContract,
   ...auditContract,
 } as const;
 

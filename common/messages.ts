@@ -74,6 +74,8 @@ export const MESSAGES = {
   'error.stageNotActive': { en: 'Stage {stage:stage} is {status:status}; only an active stage can be decided', ja: 'ステージ「{stage:stage}」は{status:status}です。判定できるのは進行中のステージだけです' },
   'error.stagePassedThresholds': { en: 'Stage {stage:stage} has passed; reopen it to change its thresholds', ja: 'ステージ「{stage:stage}」は通過済みです。しきい値を変えるには再開してください' },
   'error.overrideNeedsReason': { en: 'An override needs a written reason', ja: 'オーバーライドには理由の記入が必要です' },
+  'error.redisUnreachable': { en: 'Cannot reach the training queue at {url}: {reason}. Check that Redis runs there, the URL and its password (Settings → Run training on)', ja: '{url} のトレーニングキューに接続できません: {reason}。Redis が動いているか、URL とパスワードを確認してください（設定 → トレーニングの実行場所）' },
+  'error.redisUrlMissing': { en: 'No Redis URL is set: enter the URL of the Redis the workers serve', ja: 'Redis の URL が設定されていません。ワーカーが接続している Redis の URL を入力してください' },
   'error.runNotCancellable': { en: 'Run {run} is {status}; only a queued or running run can be cancelled', ja: 'ラン {run} は {status} です。取り消せるのは待機中か実行中のランだけです' },
   'error.notFound': { en: '{what} {id} does not exist', ja: '{what} {id} は存在しません' },
 

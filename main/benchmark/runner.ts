@@ -34,6 +34,8 @@ export interface BenchmarkRunnerOptions {
   changed?: (projectId: number) => void;
   /** Problems that cannot be reported to a caller (default: stderr). */
   log?: (message: string) => void;
+  /** Worker processes on the remote queue training goes to now; null (the default) when it trains on this machine. */
+  connectedWorkers?: () => Promise<number | null>;
 }
 
 export const benchmarkTag = (benchmarkId: number): string => `benchmark:${benchmarkId}`;
@@ -122,7 +124,9 @@ export class BenchmarkRunner {
     });
 
     // Work in seconds: each new run, its group's pre-training once, and the defenses on the CE models.
-    let work = 0;
+    // Pre-training and defenses always run here; the runs themselves run where training goes.
+    let runWork = 0;
+    let localWork = 0;
     let longestChain = 0;
     const pretrainPaid = new Set<string>();
     const runSeconds = new Map<string, number>();
@@ -132,7 +136,8 @@ export class BenchmarkRunner {
       const own = ownSeconds(estimate);
       runSeconds.set(cell.key, own);
       const group = pretrainKey(cell.config);
-      work += own + (pretrainPaid.has(group) ? 0 : pretrain);
+      runWork += own;
+      localWork += pretrainPaid.has(group) ? 0 : pretrain;
       pretrainPaid.add(group);
       longestChain = Math.max(longestChain, estimate.seconds);
     }
@@ -142,19 +147,28 @@ export class BenchmarkRunner {
       // A reused CE run costs nothing, but the defense still runs on its model.
       const ceSeconds = runSeconds.get(base.key) ?? ownSeconds(await estimator.estimate(base.config));
       const seconds = defenseSeconds(cell.arm, ceSeconds, base.config.training.epochs);
-      work += seconds;
+      localWork += seconds;
       longestChain = Math.max(longestChain, ceSeconds + seconds);
     }
     // More workers than cores do not train faster.
-    const parallel = Math.max(1, Math.min(this.jobs.maxConcurrent, availableParallelism()));
+    const localParallel = Math.max(1, Math.min(this.jobs.maxConcurrent, availableParallelism()));
+    // On remote workers, runs train side by side on as many workers as serve the queue now (at least one,
+    // whom the runs wait for), while this machine pre-trains and defends in parallel with them.
+    const workers = (await this.options.connectedWorkers?.()) ?? null;
+    const remoteParallel = workers === null ? null : Math.max(1, workers);
+    const seconds =
+      remoteParallel === null
+        ? Math.max((runWork + localWork) / localParallel, longestChain)
+        : Math.max(runWork / remoteParallel, localWork / localParallel, longestChain);
     return {
       cells: cells.length,
       newRuns: fresh.length,
       reusedRuns: reusedKeys.size,
       defenseJobs: defenses.length,
       poisonedDatasets: new Set(fresh.map((c) => dataGroupKey(c.config))).size,
-      seconds: Math.round(Math.max(work / parallel, longestChain)),
-      concurrency: this.jobs.maxConcurrent,
+      seconds: Math.round(seconds),
+      concurrency: remoteParallel ?? this.jobs.maxConcurrent,
+      concurrencyBasis: remoteParallel === null ? 'local-workers' : 'connected-workers',
       skipped,
     };
   }

@@ -71,7 +71,7 @@ function scenarioLines(rows: readonly ScenarioRow[]): string[] {
 function planLines(plan: BenchmarkPlan): string[] {
   return [
     `${plan.cells} cells: ${plan.newRuns} new runs, ${plan.reusedRuns} reused, ${plan.defenseJobs} defense jobs, ${plan.poisonedDatasets} poisoned datasets`,
-    `estimated ${Math.round(plan.seconds / 60)} min with ${plan.concurrency} worker(s)`,
+    `estimated ${Math.round(plan.seconds / 60)} min with ${plan.concurrency} ${plan.concurrencyBasis === 'connected-workers' ? 'connected remote worker(s)' : 'worker(s)'}`,
     ...plan.skipped.map((s) => `skipped ${s.dataset} × ${s.attack}: ${s.reason}`),
   ];
 }
@@ -93,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const dataDir = resolveDataDir({ cliDataDir: options.dataDir ?? undefined, env: process.env });
   const executor = trainingExecutor(options.redisUrl);
-  const app = assembleApp({ dataDir, shell: 'browser', maxConcurrentRuns: options.workers, ...(executor.startJob ? { startJob: executor.startJob } : {}) });
+  const app = assembleApp({ dataDir, shell: 'browser', maxConcurrentRuns: options.workers, startJob: executor.startJob, connectedWorkers: executor.connectedWorkers });
   const { store, handlers } = app;
   // An object, not a let: the signal handler sets it while main awaits.
   const interrupt = { stopping: false };

@@ -1,6 +1,7 @@
 import { redisOptionsFromUrl } from '../jobs/remote/connection';
 import { createRemoteExecutor } from '../jobs/remote/remote-executor';
 import type { JobServiceOptions } from '../jobs/job-service';
+import { startJob as localStartJob } from '../jobs/worker-host';
 
 /** `--redis URL` of the headless CLIs: their training runs go to `npm run worker` processes instead of local threads. */
 
@@ -21,15 +22,20 @@ export function checkedRedisUrl(url: string | undefined, usageError: (message: s
   return url;
 }
 
-export interface TrainingExecutor {
-  /** For assembleApp: absent means the local worker threads. */
-  startJob?: JobServiceOptions['startJob'];
+export interface CliTrainingExecutor {
+  /**
+   * For assembleApp: always given, so a CLI trains where its --redis says (this machine without it), not where
+   * the app's Settings in the same data folder say.
+   */
+  startJob: NonNullable<JobServiceOptions['startJob']>;
+  /** For the Benchmark plan: the remote workers, null for this machine. */
+  connectedWorkers: () => Promise<number | null>;
   /** After the app has closed. */
   close(): Promise<void>;
 }
 
-export function trainingExecutor(redisUrl: string | null): TrainingExecutor {
-  if (redisUrl === null) return { close: () => Promise.resolve() };
+export function trainingExecutor(redisUrl: string | null): CliTrainingExecutor {
+  if (redisUrl === null) return { startJob: localStartJob, connectedWorkers: () => Promise.resolve(null), close: () => Promise.resolve() };
   const remote = createRemoteExecutor({ redisUrl });
-  return { startJob: remote.startJob, close: () => remote.close() };
+  return { startJob: remote.startJob, connectedWorkers: () => remote.connectedWorkers(), close: () => remote.close() };
 }

@@ -92,7 +92,7 @@ async function main(): Promise<number> {
     dataDir,
     shell: 'browser',
     ...(options.workers === undefined ? {} : { maxConcurrentRuns: options.workers }),
-    ...(executor.startJob ? { startJob: executor.startJob } : {}),
+    startJob: executor.startJob,
   });
   const { jobs } = app;
   app.subscribe(progress);

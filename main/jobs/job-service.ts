@@ -31,8 +31,11 @@ export type { DefenseJob } from './defense-queue';
 export interface JobServiceOptions {
   store: Store;
   dataDir: string;
-  /** Default: one worker per core, less one for the UI and the store. */
-  maxConcurrent?: number;
+  /**
+   * Default: one worker per core, less one for the UI and the store (defaultMaxConcurrent). A function is read
+   * whenever work could start: with remote workers the limit follows how many serve the queue.
+   */
+  maxConcurrent?: number | (() => number);
   emit: (event: AppEvent) => void;
   /** Tests pass a wrapper around the real startJob to watch which jobs start. */
   startJob?: typeof realStartJob;
@@ -48,7 +51,10 @@ export interface EnqueueOptions {
 }
 
 export interface JobService {
+  /** Runs (and defense jobs) at once, now. */
   readonly maxConcurrent: number;
+  /** Starts waiting work after `maxConcurrent` has grown (e.g. more remote workers were counted). */
+  capacityChanged(): void;
   /** Queues a run the store holds as 'queued'. */
   enqueue(runId: number, options?: EnqueueOptions): void;
   /** Stops a run within one batch; resolves once its worker has settled and the status is stored. */
@@ -102,7 +108,8 @@ interface Slot {
 export function createJobService(options: JobServiceOptions): JobService {
   const { store, dataDir } = options;
   const startJob = options.startJob ?? realStartJob;
-  const maxConcurrent = Math.max(1, Math.floor(options.maxConcurrent ?? Math.max(1, availableParallelism() - 1)));
+  const limit = options.maxConcurrent ?? defaultMaxConcurrent();
+  const maxConcurrent = () => Math.max(1, Math.floor(typeof limit === 'function' ? limit() : limit));
   const minStepGapMs = 1000 / Math.max(0.001, options.maxStepEventsPerSecond ?? 10);
   const cacheDir = dataCacheDir(dataDir);
   const slots = new Map<number, Slot>();
@@ -388,7 +395,28 @@ export function createJobService(options: JobServiceOptions): JobService {
     };
   }
 
-  return { maxConcurrent, enqueue, cancel, resumeUnfinished, runDefense, cancelDefense: defenses.cancelDefense, onRunStatus, active: () => [...slots.keys()], idle: queue.idle, close };
+  return {
+    get maxConcurrent() {
+      return maxConcurrent();
+    },
+    capacityChanged: () => {
+      queue.pump();
+    },
+    enqueue,
+    cancel,
+    resumeUnfinished,
+    runDefense,
+    cancelDefense: defenses.cancelDefense,
+    onRunStatus,
+    active: () => [...slots.keys()],
+    idle: queue.idle,
+    close,
+  };
+}
+
+/** One worker thread per core, less one for the UI and the store. */
+export function defaultMaxConcurrent(): number {
+  return Math.max(1, availableParallelism() - 1);
 }
 
 /** Read through functions: callbacks set these flags while the code that checks them awaits. */

@@ -4,7 +4,8 @@
  */
 
 export interface WorkQueueOptions<Entry> {
-  maxConcurrent: number;
+  /** Read at every pump: the limit may change (remote workers come and go). */
+  maxConcurrent: () => number;
   /** Worker slots currently held (runs training or waiting for pre-trained weights, defense jobs). */
   busySlots: () => number;
   /** Starts one entry; the caller calls pump() again when its slot frees up. */
@@ -39,7 +40,7 @@ export function createWorkQueue<Entry>(options: WorkQueueOptions<Entry>): WorkQu
     for (const resolve of idleWaiters.splice(0)) resolve();
   };
   const pump = () => {
-    while (!closed && options.busySlots() < options.maxConcurrent) {
+    while (!closed && options.busySlots() < options.maxConcurrent()) {
       const entry = entries.shift();
       if (entry === undefined) break;
       options.start(entry);

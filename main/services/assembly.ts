@@ -1,12 +1,14 @@
 import { APP_VERSION } from '../../common/app-version';
 import type { Handlers } from '../../common/contract';
-import { createJobService, type JobService, type JobServiceOptions } from '../jobs/job-service';
+import { createJobService, defaultMaxConcurrent, type JobService, type JobServiceOptions } from '../jobs/job-service';
+import { createTrainingExecutor } from '../jobs/training-executor';
 import { openStore, type Store } from '../store/index';
 import { resumeBenchmarks } from './benchmark';
 import { createEventHub, type AppEventListener } from './events';
 import type { Estimator } from '../jobs/estimate';
 import { createServices, type ServicesOptions } from './index';
 import { resumeSearches } from './search';
+import { openSettings } from './settings';
 
 /**
  * The one assembly of the app behind every shell (the Electron window, browser mode, the headless CLIs):
@@ -20,10 +22,18 @@ export interface AssembleOptions {
   shell: ServicesOptions['shell'];
   /** Default: APP_VERSION; tests pin their own. */
   version?: string;
-  /** Default: one worker per core, less one (see the job service). */
+  /**
+   * Default: one worker per core, less one (see the job service). When Settings send training to remote
+   * workers, as many runs go at once as workers were last counted on the queue, if that is more.
+   */
   maxConcurrentRuns?: number;
-  /** Default: local worker threads; the CLIs' --redis passes the queue's (main/jobs/remote/remote-executor.ts). */
+  /**
+   * Default: where Settings says, read at every job start (main/jobs/training-executor.ts); the CLIs pass
+   * their own (local worker threads, or the queue's with --redis: main/jobs/remote/remote-executor.ts).
+   */
   startJob?: JobServiceOptions['startJob'];
+  /** With `startJob`: its remote workers, for the Benchmark plan (default: none, it trains on this machine). */
+  connectedWorkers?: ServicesOptions['connectedWorkers'];
   estimator?: Estimator;
   dataFolders?: readonly string[];
 }
@@ -58,12 +68,24 @@ export function assembleApp(options: AssembleOptions): AssembledApp {
   const store = openStore({ dataDir });
   try {
     const hub = createEventHub();
+    const settings = openSettings(dataDir);
+    const localRuns = options.maxConcurrentRuns ?? defaultMaxConcurrent();
+    const training =
+      options.startJob === undefined
+        ? createTrainingExecutor({
+            target: () => settings.trainingTarget().target,
+            // Counted during a job start or a plan, after the job service exists: more workers let waiting runs start.
+            onWorkersCounted: () => {
+              jobs.capacityChanged();
+            },
+          })
+        : null;
     const jobs = createJobService({
       store,
       dataDir,
       emit: hub.emit,
-      ...(options.maxConcurrentRuns === undefined ? {} : { maxConcurrent: options.maxConcurrentRuns }),
-      ...(options.startJob === undefined ? {} : { startJob: options.startJob }),
+      maxConcurrent: training ? () => Math.max(localRuns, training.lastCountedWorkers() ?? 0) : localRuns,
+      startJob: options.startJob ?? training?.startJob,
     });
     const handlers = createServices({
       store,
@@ -74,6 +96,7 @@ export function assembleApp(options: AssembleOptions): AssembledApp {
       emit: hub.emit,
       ...(options.estimator === undefined ? {} : { estimator: options.estimator }),
       ...(options.dataFolders === undefined ? {} : { dataFolders: options.dataFolders }),
+      ...(training ? { connectedWorkers: training.connectedWorkers } : options.connectedWorkers ? { connectedWorkers: options.connectedWorkers } : {}),
     });
     let closing: Promise<void> | null = null;
     return {
@@ -90,6 +113,7 @@ export function assembleApp(options: AssembleOptions): AssembledApp {
         (closing ??= (async () => {
           try {
             await jobs.close();
+            await training?.close();
           } finally {
             store.close();
           }

@@ -9,6 +9,8 @@ import type { ServiceContext } from './context';
 import { fileSlug } from '../domain/file-names';
 import { notFound } from './errors';
 import { onePerJobService } from './per-job-service';
+import { RedisUnreachableError } from '../jobs/remote/probe';
+import { unreachable } from './training-target';
 
 type BenchmarkMethod = Extract<keyof typeof benchmarkContract, `benchmarks.${string}`>;
 export type BenchmarkHandlers = Pick<Handlers, BenchmarkMethod>;
@@ -38,9 +40,14 @@ export function benchmarkDetail(store: Store, record: BenchmarkRecord): Benchmar
 /** The Benchmark stage's scenario matrices. */
 export function createBenchmarkHandlers(context: ServiceContext): BenchmarkHandlers {
   const { store, jobs } = context;
-  const runner = runners.of({ store, jobs, dataDir: context.dataDir, changed: (projectId) => {
+  const runner = runners.of({
+    store,
+    jobs,
+    dataDir: context.dataDir,
+    changed: (projectId) => {
       context.changed(projectId);
     },
+    connectedWorkers: () => context.connectedWorkers(),
   });
   const requireBenchmark = (benchmarkId: number): BenchmarkRecord => {
     const benchmark = store.benchmarks.get(benchmarkId);
@@ -49,9 +56,13 @@ export function createBenchmarkHandlers(context: ServiceContext): BenchmarkHandl
   };
   const summary = (record: BenchmarkRecord) => toBenchmark(record, store.benchmarks.cells(record.id));
   return {
-    'benchmarks.plan': ({ projectId, spec }) => {
+    'benchmarks.plan': async ({ projectId, spec }) => {
       context.requireProject(projectId);
-      return runner.plan(projectId, spec, context.estimator);
+      try {
+        return await runner.plan(projectId, spec, context.estimator);
+      } catch (error) {
+        throw error instanceof RedisUnreachableError ? unreachable(error) : error;
+      }
     },
     'benchmarks.start': ({ projectId, spec, actor }) => {
       context.requireProject(projectId);

@@ -13,4 +13,6 @@ export interface ServiceContext {
   changed(projectId: number): void;
   requireProject(projectId: number): NonNullable<ReturnType<Store['projects']['get']>>;
   requireStage(projectId: number, stage: StageName): NonNullable<ReturnType<Store['stages']['get']>>;
+  /** Worker processes on the remote queue training goes to now; null when it trains on this machine. */
+  connectedWorkers(): Promise<number | null>;
 }

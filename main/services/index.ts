@@ -19,6 +19,7 @@ import type { ServiceContext } from './context';
 import { createProductionHandlers, requireGoSignOff } from './production';
 import { createSearchHandlers } from './search';
 import { createDoctorHandlers } from './doctor';
+import { createTrainingTargetHandlers } from './training-target';
 
 export { createEventHub, type EventHub, type AppEventListener } from './events';
 
@@ -34,6 +35,8 @@ export interface ServicesOptions {
   estimator?: Estimator;
   /** Folders whose files runs may read besides imported datasets' own (default: none). */
   dataFolders?: readonly string[];
+  /** Worker processes on the remote queue training goes to now, null when it trains on this machine (default: always null). */
+  connectedWorkers?: () => Promise<number | null>;
 }
 
 /** The contract has no actor field on these methods; the audit log still needs one. */
@@ -80,13 +83,15 @@ export function createServices(options: ServicesOptions): Handlers {
     return evaluateStageGate(store, projectId, stage);
   };
 
-  const context: ServiceContext = { store, jobs, dataDir, estimator, changed, requireProject, requireStage };
+  const connectedWorkers = options.connectedWorkers ?? (() => Promise.resolve(null));
+  const context: ServiceContext = { store, jobs, dataDir, estimator, changed, requireProject, requireStage, connectedWorkers };
 
   const handlers: Handlers = {
     ...createBenchmarkHandlers(context),
     ...createSearchHandlers(context),
     ...createProductionHandlers(context),
     ...createDoctorHandlers(),
+    ...createTrainingTargetHandlers(settings),
     'app.info': () =>
       Promise.resolve({
         version: options.version,

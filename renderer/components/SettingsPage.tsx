@@ -5,8 +5,9 @@ import type { BackendDiagnosisView, DoctorReportView } from '../../common/contra
 import { useFormat } from '../lib/format';
 import { useApi } from '../state/connection';
 import { describeError } from '../state/toasts';
+import { TrainingTargetPanel } from './TrainingTargetPanel';
 
-/** This machine's settings: for now, the backend doctor. */
+/** This machine's settings: where training runs, and the backend doctor. */
 export function SettingsPage() {
   const { t } = useTranslation();
   return (
@@ -15,6 +16,7 @@ export function SettingsPage() {
         <h1 data-testid="settings-title">{t('settings.title')}</h1>
         <p className="muted">{t('settings.intro')}</p>
       </div>
+      <TrainingTargetPanel />
       <DoctorPanel />
     </div>
   );

@@ -102,7 +102,30 @@ export const en = {
   },
   settings: {
     title: 'Settings',
-    intro: 'This machine: which compute backends training can use here, and how fast.',
+    intro: 'Where training runs, and which compute backends this machine can use, and how fast.',
+  },
+  trainingTarget: {
+    title: 'Run training on',
+    intro: 'Where new training runs go. Remote workers are machines running “npm run worker -- --redis URL”, which take runs from a BullMQ queue on Redis; pre-training, the passive defenses and production jobs stay on this machine. Runs already training continue where they are.',
+    local: {
+      label: 'This machine',
+      description: 'Worker threads here, one core each.',
+    },
+    remote: {
+      label: 'Remote workers (Redis URL)',
+      description: 'Through the Redis the workers serve: redis:// or rediss:// (TLS).',
+    },
+    redisUrl: 'Redis URL',
+    redisUrlHelp: 'redis://[user:password@]host:6379[/db]. A stored password is shown as ***; leave it so to keep it.',
+    nowLocal: 'Now: this machine.',
+    nowRemote: 'Now: remote workers at {{url}}.',
+    passwordStored: 'a password is stored',
+    save: 'Save',
+    test: 'Test connection',
+    tested: 'Connected to {{url}}. Workers serving the queue: {{workers}}.',
+    noWorkers: 'Runs will wait in the queue until a worker starts (npm run worker).',
+    savedLocal: 'New runs train on this machine.',
+    savedRemote: 'New runs go to the remote workers.',
   },
   doctor: {
     title: 'Backend doctor',
@@ -510,6 +533,7 @@ export const en = {
       poisonedDatasets: 'Poisoned datasets',
       duration: 'Estimated duration',
       durationValue: '≈ {{time}} ({{concurrency}} at a time)',
+      durationRemote: '≈ {{time}} ({{concurrency}} at a time: the remote workers connected now)',
       skipped: 'Combinations that will be skipped:',
     },
     list: {

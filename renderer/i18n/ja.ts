@@ -100,7 +100,30 @@ export const ja: Messages = {
   },
   settings: {
     title: '設定',
-    intro: 'このマシンについて: 学習に使える計算バックエンドとその速さ。',
+    intro: '学習を実行する場所と、このマシンで使える計算バックエンドとその速さ。',
+  },
+  trainingTarget: {
+    title: 'トレーニングの実行場所',
+    intro: '新しく開始するランをどこで学習するか。リモートワーカーは「npm run worker -- --redis URL」を実行しているマシンで、Redis 上の BullMQ キューからランを受け取ります。事前学習、受動的防御、本番導入のジョブはこのマシンで実行します。学習中のランはそのまま続きます。',
+    local: {
+      label: 'このマシン',
+      description: 'このマシンのワーカースレッド（1 ランに 1 コア）。',
+    },
+    remote: {
+      label: 'リモートワーカー（Redis URL）',
+      description: 'ワーカーが接続している Redis 経由: redis:// または rediss://（TLS）。',
+    },
+    redisUrl: 'Redis URL',
+    redisUrlHelp: 'redis://[ユーザー:パスワード@]ホスト:6379[/DB]。保存済みのパスワードは *** と表示されます。そのままにすると保持されます。',
+    nowLocal: '現在: このマシン。',
+    nowRemote: '現在: {{url}} のリモートワーカー。',
+    passwordStored: 'パスワード保存済み',
+    save: '保存',
+    test: '接続テスト',
+    tested: '{{url}} に接続しました。キューを処理しているワーカー: {{workers}} 台。',
+    noWorkers: 'ワーカーが起動するまで（npm run worker）、ランはキューで待機します。',
+    savedLocal: '新しいランはこのマシンで学習します。',
+    savedRemote: '新しいランはリモートワーカーに送られます。',
   },
   doctor: {
     title: 'バックエンド診断',
@@ -508,6 +531,7 @@ export const ja: Messages = {
       poisonedDatasets: '汚染データセット',
       duration: '推定所要時間',
       durationValue: '約 {{time}}（同時実行 {{concurrency}}）',
+      durationRemote: '約 {{time}}（同時実行 {{concurrency}}: 現在接続しているリモートワーカーの数）',
       skipped: '実行されない組み合わせ：',
     },
     list: {

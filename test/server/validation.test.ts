@@ -103,6 +103,9 @@ const VALID: { [M in MethodName]: MethodInput<M> } = {
     actor: 'a',
   },
   'doctor.run': { size: 'tiny', steps: 2, probe: ['wasm'] },
+  'settings.trainingTarget': {},
+  'settings.setTrainingTarget': { kind: 'remote', redisUrl: 'rediss://:secret@queue.example:6380/1' },
+  'settings.testTrainingTarget': { redisUrl: 'redis://queue.example' },
 };
 
 function wrongType(value: unknown): unknown {
@@ -125,6 +128,7 @@ function garbageFor(method: MethodName): unknown[] {
   if ('config' in valid) {
     variants.push({ ...valid, config: { ...config, seed: -1 } }, { ...valid, config: { ...config, model: { ...config.model, dModel: 30 } } }, { ...valid, config: {} });
   }
+  if ('redisUrl' in valid) variants.push({ ...valid, redisUrl: 'http://u:secret@queue.example' }, { ...valid, redisUrl: 'redis://queue.example/db' }, { ...valid, redisUrl: 'redis://' });
   if ('thresholds' in valid) variants.push({ ...valid, thresholds: { maxAsr: 101, maxBleuDrop: 1, minRunsPerLoss: 1 } });
   // Keep only what the contract refuses (a missing optional field, or a 300k note, is fine input).
   return variants.filter((v) => !contract[method].input.safeParse(v).success);

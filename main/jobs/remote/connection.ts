@@ -1,4 +1,7 @@
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { parseRedisUrl } from '../../../common/redis-url';
+
+export { redactRedisUrl } from '../../../common/redis-url';
 
 /**
  * Where the training queue lives: one Redis (≥ 6.2, `maxmemory-policy noeviction`, as BullMQ requires)
@@ -42,39 +45,11 @@ export interface RedisConnectionSettings {
 
 /** Connection settings for a redis:// or rediss:// URL; rediss:// turns TLS on (the host name is checked against the certificate). */
 export function redisOptionsFromUrl(url: string): RedisConnectionSettings {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error(`not a Redis URL: ${redactRedisUrl(url)}`);
-  }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new Error(`a Redis URL starts with redis:// or rediss:// (got ${parsed.protocol}//)`);
-  }
-  const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;
-  if (!Number.isInteger(db) || db < 0) throw new Error(`Redis database must be a number: ${redactRedisUrl(url)}`);
-  const username = decodeURIComponent(parsed.username);
-  const password = decodeURIComponent(parsed.password);
+  const { tls, ...parts } = parseRedisUrl(url);
   return {
-    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port: parsed.port === '' ? 6379 : Number(parsed.port),
-    db,
-    ...(username === '' ? {} : { username }),
-    ...(password === '' ? {} : { password }),
-    ...(parsed.protocol === 'rediss:' ? { tls: { servername: parsed.hostname } } : {}),
+    ...parts,
+    ...(tls ? { tls: { servername: new URL(url).hostname } } : {}),
     // BullMQ's workers block on Redis; it requires that ioredis retries forever instead of failing commands.
     maxRetriesPerRequest: null,
   };
-}
-
-/** The URL with its password (and user name) replaced, for logs and error messages. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    // Not even a URL: show only the part before any credentials could start.
-    return url.replace(/\/\/[^@/]*@/, '//***@');
-  }
 }

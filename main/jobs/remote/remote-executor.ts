@@ -38,6 +38,9 @@ export interface RemoteExecutor {
   close(): Promise<void>;
 }
 
+/** Training runs go to the queue, except those whose stop this app decides after every epoch; all other jobs run here. */
+export const goesToQueue = (request: JobRequest): boolean => request.kind === 'train' && request.parentDecidesStop !== true;
+
 /** How long finished jobs stay in Redis for inspection (`bull` dashboards): an hour, failed ones a day. */
 const KEEP_COMPLETED_SECONDS = 3600;
 const KEEP_FAILED_SECONDS = 24 * 3600;
@@ -87,7 +90,7 @@ export function createRemoteExecutor(options: RemoteExecutorOptions): RemoteExec
   const ready = queueEvents.waitUntilReady();
 
   function startJob<T>(request: JobRequest, handlers: JobHandlers = {}, startOptions = {}): RunningJob<T> {
-    if (request.kind !== 'train' || request.parentDecidesStop) return localStartJob<T>(request, handlers, startOptions);
+    if (request.kind !== 'train' || !goesToQueue(request)) return localStartJob<T>(request, handlers, startOptions);
     const bullJobId = `${request.jobId}-${randomUUID()}`;
     // An object, read through: cancel() sets it while run() awaits.
     const state = { cancelRequested: false };

@@ -386,7 +386,7 @@ function PlanSummary({ plan, datasetLabel, format }: { plan: BenchmarkPlan; data
         ))}
         <div>
           <dt>{t('benchmark.plan.duration')}</dt>
-          <dd data-testid="plan-duration">{t('benchmark.plan.durationValue', { time: format.duration(plan.seconds), concurrency: format.number(plan.concurrency) })}</dd>
+          <dd data-testid="plan-duration">{t(plan.concurrencyBasis === 'connected-workers' ? 'benchmark.plan.durationRemote' : 'benchmark.plan.durationValue', { time: format.duration(plan.seconds), concurrency: format.number(plan.concurrency) })}</dd>
         </div>
       </dl>
       {plan.skipped.length > 0 && (
