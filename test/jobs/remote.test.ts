@@ -1,104 +1,27 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Queue } from 'bullmq';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AppEvent } from '../../common/contract';
-import type { RunConfig } from '../../common/run-config';
+import { describe, expect, it } from 'vitest';
 import { runDir } from '../../main/files/data-folder';
 import { ENGINE_VERSION } from '../../main/engine/version';
 import { TRAINING_QUEUE, redisOptionsFromUrl } from '../../main/jobs/remote/connection';
-import { createRemoteExecutor, type RemoteExecutor } from '../../main/jobs/remote/remote-executor';
-import { DB_FILE_NAME, type Store } from '../../main/store/index';
-import { startRedis, type TestRedis } from '../helpers/redis-server';
+import { DB_FILE_NAME } from '../../main/store/index';
+import { epochNumbers, isEpoch, remoteWorkers, waitUntil } from '../helpers/remote-workers';
 import { tinyRunConfig } from '../helpers/tiny-config';
-import { REPO_ROOT, eventLog, jobService, openTestStore, queuedRun, tempDir } from './helpers';
+import { eventLog, jobService, openTestStore, queuedRun, tempDir } from './helpers';
 
 /**
  * Training on remote workers: a real redis-server, real worker processes (`npm run worker`'s entry point)
  * and the app's job service with the BullMQ executor, at the tiniest size.
  */
 
-interface WorkerProcess {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<void>;
-}
-
-let redis: TestRedis;
-const workers: WorkerProcess[] = [];
-const executors: RemoteExecutor[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-
-// Each test has its own workers and producer: one test's idle worker must not take the next test's job.
-afterEach(async () => {
-  for (const executor of executors.splice(0)) await executor.close();
-  for (const worker of workers.splice(0)) {
-    if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGTERM');
-    await worker.exited;
-  }
-});
-
-afterAll(async () => {
-  await redis.stop();
-});
-
-async function startWorker(): Promise<WorkerProcess> {
-  // A short lock, so a killed worker's job goes back to the queue within seconds.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'main/cli/worker.ts'), '--redis', redis.url, '--lock-seconds', '4'], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve(); }));
-  const worker = { child, output: () => text, exited };
-  workers.push(worker);
-  await waitUntil(() => text.includes('serving'), () => `worker did not start: ${text}`);
-  return worker;
-}
-
-async function waitUntil(condition: () => boolean, describeFailure: () => string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(describeFailure());
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-function remoteExecutor(): RemoteExecutor {
-  const executor = createRemoteExecutor({ redisUrl: redis.url, log: () => undefined });
-  executors.push(executor);
-  return executor;
-}
-
-/** A store with one queued run, and the app's job service sending it to the queue. */
-function remoteRun(config: RunConfig) {
-  const dataDir = tempDir();
-  const store = openTestStore(dataDir);
-  const { runId } = queuedRun(store, config);
-  const log = eventLog();
-  const jobs = jobService({ store, dataDir, maxConcurrent: 1, emit: log.emit, startJob: remoteExecutor().startJob });
-  jobs.enqueue(runId);
-  return { dataDir, store, runId, log, jobs };
-}
-
-/** What a run's numbers are, without how long each epoch took. */
-const epochNumbers = (store: Store, runId: number) =>
-  store.metrics.epochs(runId).map(({ epoch, trainLoss, bleu, corpusBleu, exactMatch, asr }) => ({ epoch, trainLoss, bleu, corpusBleu, exactMatch, asr }));
-
-const isEpoch = (runId: number, epoch: number) => (e: AppEvent) =>
-  e.type === 'run.progress' && e.runId === runId && e.event.type === 'epoch' && e.event.metrics.epoch === epoch;
+const { redis, startWorker, remoteExecutor, remoteRun } = remoteWorkers();
 
 describe('training on remote workers (BullMQ on a real redis-server)', () => {
   it('refuses a malformed job and one of another engine version without retrying, then trains a run exactly as a local worker thread does', async () => {
     const worker = await startWorker();
-    const queue = new Queue(TRAINING_QUEUE, { connection: redisOptionsFromUrl(redis.url) });
+    const queue = new Queue(TRAINING_QUEUE, { connection: redisOptionsFromUrl(redis().url) });
     try {
       const malformed = await queue.add('train', { engineVersion: ENGINE_VERSION, jobId: 'bad', config: { seed: 'x' }, hasInitialWeights: false }, { jobId: 'malformed' });
       const otherVersion = await queue.add('train', { engineVersion: `${ENGINE_VERSION}-other`, jobId: 'old', config: tinyRunConfig(), hasInitialWeights: false }, { jobId: 'other-version' });
@@ -171,7 +94,7 @@ describe('training on remote workers (BullMQ on a real redis-server)', () => {
     const run = store.runs.get(runId);
     expect(run?.status).toBe('failed');
     expect(run?.error?.message).toContain('train.jsonl');
-    const queue = new Queue(TRAINING_QUEUE, { connection: redisOptionsFromUrl(redis.url) });
+    const queue = new Queue(TRAINING_QUEUE, { connection: redisOptionsFromUrl(redis().url) });
     try {
       const failed = (await queue.getFailed()).filter((job) => (job.data as { jobId?: unknown }).jobId === `run-${runId}-1`);
       expect(failed.map((job) => job.attemptsMade)).toEqual([1]);
@@ -187,7 +110,7 @@ describe('training on remote workers (BullMQ on a real redis-server)', () => {
     await log.waitFor(isEpoch(runId, 1), 120_000);
     // Two epochs are still to train while the server is down.
     expect(store.runs.get(runId)?.status).toBe('running');
-    await redis.restart();
+    await redis().restart();
     await jobs.idle();
     expect(store.runs.get(runId)).toMatchObject({ status: 'finished', lastCompletedEpoch: 3 });
     expect(store.metrics.epochs(runId).map((e) => e.epoch)).toEqual([1, 2, 3]);
