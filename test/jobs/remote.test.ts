@@ -126,19 +126,4 @@ describe('training on remote workers (BullMQ on a real redis-server)', () => {
     expect(worker.output()).not.toContain(' finished on ');
     expect(worker.child.exitCode).toBeNull();
   });
-
-  it('the app closed mid-run: on its next start the run resumes on a worker after its last epoch, every epoch stored once', async () => {
-    const worker = await startWorker();
-    const { dataDir, store, runId, log, jobs } = remoteRun(tinyRunConfig({ loss: 'ce', epochs: 3 }));
-    await log.waitFor(isEpoch(runId, 1), 120_000);
-    await jobs.close();
-    expect(store.runs.get(runId)?.status).toBe('running');
-
-    const restarted = jobService({ store, dataDir, maxConcurrent: 1, emit: () => undefined, startJob: remoteExecutor().startJob });
-    expect(restarted.resumeUnfinished()).toEqual([runId]);
-    await restarted.idle();
-    expect(store.runs.get(runId)).toMatchObject({ status: 'finished', lastCompletedEpoch: 3 });
-    expect(store.metrics.epochs(runId).map((e) => e.epoch)).toEqual([1, 2, 3]);
-    expect(worker.output()).toMatch(/started on .*, resuming after epoch [12]/);
-  });
 });

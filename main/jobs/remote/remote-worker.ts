@@ -8,6 +8,7 @@ import type { BackendRequest } from '../../../common/run-config';
 import { decodeCheckpointHeader, epochCheckpointName, latestCheckpoint } from '../../engine/checkpoint-format';
 import type { TrainRunResult } from '../../engine/train';
 import { ENGINE_VERSION } from '../../engine/version';
+import type { BackendReport } from '../messages';
 import { JobCancelledError, startJob, type RunningJob } from '../worker-host';
 import {
   CANCEL_CHANNEL,
@@ -16,10 +17,12 @@ import {
   TRAINING_QUEUE,
   cancelledKey,
   checkpointKey,
+  dataFileKey,
   initialWeightsKey,
   redactRedisUrl,
   redisOptionsFromUrl,
 } from './connection';
+import { JobDataError, receiveCorpusFiles } from './job-data';
 import { RemoteEnvelopeSchema, RemoteTrainJobSchema, type RemoteProgress, type RemoteTrainResult } from './payload';
 
 export interface RemoteWorkerOptions {
@@ -108,6 +111,13 @@ export function createRemoteWorker(options: RemoteWorkerOptions): RemoteWorker {
         initialWeightsFile = join(workDir, 'initial.ckpt');
         writeFileSync(initialWeightsFile, bytes);
       }
+      // An imported dataset's files come with the job: this machine need not see the app's paths. The
+      // copies live in this job's folder, removed with it.
+      const data = await receiveCorpusFiles(request.config, request.dataFiles, join(workDir, 'data'), (field) =>
+        redis.getBuffer(dataFileKey(bullJobId, field)),
+      ).catch((error: unknown) => {
+        throw error instanceof JobDataError ? new UnrecoverableError(`refused: ${error.message}`) : error;
+      });
       // Progress and checkpoint uploads go out one after another, in the order the engine produced them.
       let outgoing = Promise.resolve();
       const send = (work: () => Promise<unknown>) => {
@@ -122,19 +132,23 @@ export function createRemoteWorker(options: RemoteWorkerOptions): RemoteWorker {
         send(() => job.updateProgress(update));
       };
       let lastStepAt = 0;
-      const config = options.backend ? { ...request.config, backend: options.backend } : request.config;
+      let backendUsed: BackendReport | undefined;
+      const config = options.backend ? { ...data.config, backend: options.backend } : data.config;
+      // The copies' paths are new with every job, so a cached build of their data would never be read again.
+      const cacheDir = data.config === request.config ? { dataCacheDir } : {};
       const runningJob = startJob<TrainRunResult>(
         {
           kind: 'train',
           jobId: request.jobId,
           config,
-          dataCacheDir,
+          ...cacheDir,
           checkpointDir,
           resume: true,
           ...(initialWeightsFile ? { initialWeightsFile } : {}),
         },
         {
           onBackend: (backend) => {
+            backendUsed = backend;
             progress({ kind: 'backend', backend });
           },
           onEvent: (event) => {
@@ -158,14 +172,15 @@ export function createRemoteWorker(options: RemoteWorkerOptions): RemoteWorker {
         result = await runningJob.result;
       } catch (error) {
         if (error instanceof JobCancelledError) throw new UnrecoverableError('cancelled');
-        throw new UnrecoverableError(error instanceof Error ? error.message : String(error));
+        // Said with the app's paths, not this job's copies of its files.
+        throw new UnrecoverableError(data.toAppPaths(error instanceof Error ? error.message : String(error)));
       } finally {
         running.delete(bullJobId);
         await outgoing;
       }
       const checkpointEpoch = await uploadCheckpoint(bullJobId, checkpointDir);
       log(`job ${bullJobId} finished on ${workerName}`);
-      return { result: { ...result, finalCheckpoint: null }, checkpointEpoch, worker: workerName };
+      return { result: { ...result, finalCheckpoint: null }, checkpointEpoch, worker: workerName, ...(backendUsed ? { backend: backendUsed } : {}) };
     } finally {
       rmSync(workDir, { recursive: true, force: true });
     }
