@@ -205,4 +205,18 @@ describe('remote workers that share nothing with the app but Redis', () => {
     expect(worker.output().match(/ started on /g)).toHaveLength(1);
     expect(await withQueue((queue) => queue.getJobCounts('waiting', 'active'))).toEqual({ waiting: 0, active: 0 });
   });
+
+  it('a worker stopped with SIGTERM mid-run hands its job back: another worker finishes it after its last epoch, the run is not cancelled', async () => {
+    const stopping = await startWorker();
+    const { dataDir, store, runId, log, jobs } = remoteRun(tinyRunConfig({ loss: 'ce', epochs: 3 }));
+    await log.waitFor(isEpoch(runId, 1), 120_000);
+    stopping.child.kill('SIGTERM');
+    await stopping.exited;
+    expect(stopping.output()).toContain('handed back to the queue');
+    const next = await startWorker();
+    await jobs.idle();
+    expect(store.runs.get(runId)).toMatchObject({ status: 'finished', lastCompletedEpoch: 3 });
+    expect(storedEpochs(dataDir, runId)).toEqual({ epochs: [1, 2, 3], integrity: 'ok' });
+    expect(next.output()).toMatch(/started on .*, resuming after epoch [12]/);
+  });
 });

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { BackendRequest } from '../../../common/run-config';
@@ -63,6 +63,8 @@ export function createRemoteWorker(options: RemoteWorkerOptions): RemoteWorker {
   const redis = new Redis(connection);
   const subscriber = new Redis(connection);
   const running = new Map<string, RunningJob<TrainRunResult>>();
+  /** Set by close(): the jobs it stops are handed back to the queue instead of failing. */
+  let closing = false;
   const workerName = `${hostname()}:${process.pid}`;
   const lockDuration = Math.round((options.lockSeconds ?? 30) * 1000);
   const dataCacheDir = options.dataCacheDir ?? join(tmpdir(), 'dece-remote-worker-cache');
@@ -81,7 +83,7 @@ export function createRemoteWorker(options: RemoteWorkerOptions): RemoteWorker {
     running.get(bullJobId)?.cancel();
   });
 
-  const worker = new Worker(TRAINING_QUEUE, (job: Job) => train(job), {
+  const worker = new Worker(TRAINING_QUEUE, (job: Job, token?: string) => train(job, token), {
     connection,
     concurrency: Math.max(1, Math.floor(options.concurrency ?? 1)),
     lockDuration,
@@ -95,7 +97,7 @@ export function createRemoteWorker(options: RemoteWorkerOptions): RemoteWorker {
     log(`job ${job?.id ?? '?'} failed: ${error.message}`);
   });
 
-  async function train(job: Job): Promise<RemoteTrainResult> {
+  async function train(job: Job, token: string | undefined): Promise<RemoteTrainResult> {
     const bullJobId = job.id ?? '';
     const request = validate(job.data);
     if ((await redis.exists(cancelledKey(bullJobId))) === 1) throw new UnrecoverableError('cancelled');
@@ -171,6 +173,14 @@ export function createRemoteWorker(options: RemoteWorkerOptions): RemoteWorker {
       try {
         result = await runningJob.result;
       } catch (error) {
+        if (error instanceof JobCancelledError && closing) {
+          // Stopped because this worker is shutting down, not by the app: the job goes back to the queue at
+          // once, and the next worker resumes it after the epoch uploaded last (awaited first).
+          await outgoing;
+          await job.moveToDelayed(Date.now(), token);
+          log(`job ${bullJobId} handed back to the queue: this worker is stopping`);
+          throw new DelayedError();
+        }
         if (error instanceof JobCancelledError) throw new UnrecoverableError('cancelled');
         // Said with the app's paths, not this job's copies of its files.
         throw new UnrecoverableError(data.toAppPaths(error instanceof Error ? error.message : String(error)));
@@ -211,6 +221,7 @@ export function createRemoteWorker(options: RemoteWorkerOptions): RemoteWorker {
   log(`worker ${workerName} serving ${TRAINING_QUEUE} on ${redactedUrl} (engine ${ENGINE_VERSION})`);
   return {
     async close() {
+      closing = true;
       for (const job of running.values()) job.cancel();
       await worker.close();
       subscriber.disconnect();
