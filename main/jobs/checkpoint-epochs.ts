@@ -2,12 +2,18 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { EpochMetricsSchema, type EpochMetrics } from '../../common/run-config';
-import { EPOCH_CHECKPOINT_NAME, readCheckpointHeader } from '../engine/checkpoint-format';
+import { EPOCH_CHECKPOINT_NAME, readCheckpointHeader, type CheckpointHeader } from '../engine/checkpoint-format';
 import { isAtomicWriteTemporary } from '../files/atomic-write';
 import type { Store } from '../store/index';
 
 /** What the engine's training keeps in a checkpoint's `meta`: the metrics of every epoch so far. */
 const TrainingMetaSchema = z.object({ epochs: z.array(EpochMetricsSchema) });
+
+/** The metrics of every epoch a checkpoint records, in order (none when its header records none). */
+export function checkpointEpochs(header: CheckpointHeader): EpochMetrics[] {
+  const parsed = TrainingMetaSchema.safeParse(header.meta);
+  return parsed.success ? [...parsed.data.epochs].sort((a, b) => a.epoch - b.epoch) : [];
+}
 
 /**
  * Before resuming: the engine writes an epoch's checkpoint just before announcing the epoch, so a crash

@@ -285,7 +285,7 @@ export function createJobService(options: JobServiceOptions): JobService {
         },
       );
       slot.job = job;
-      if (isStopping(slot)) job.cancel();
+      if (isStopping(slot)) stopSlot(slot);
       const result = await job.result;
       progress.finish();
       throwIfPersistFailed(slot);
@@ -337,7 +337,10 @@ export function createJobService(options: JobServiceOptions): JobService {
   }
 
   function stopSlot(slot: Slot): void {
-    slot.job?.cancel();
+    const job = slot.job;
+    // A job that runs elsewhere (a queue's worker) goes on while the app is closed: its next start collects it.
+    if (job?.detach && slot.stoppedByClose && !slot.cancelRequested) job.detach();
+    else job?.cancel();
     slot.abortWait?.();
   }
 

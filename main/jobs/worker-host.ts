@@ -39,6 +39,11 @@ export interface RunningJob<T> {
   readonly result: Promise<T>;
   /** Asks the worker to stop after the current batch; `result` then rejects with JobCancelledError. */
   cancel(): void;
+  /**
+   * Only for a job that runs elsewhere (a queue's worker): stops following it without stopping it, so that
+   * the next start of the app collects it; `result` then rejects with JobCancelledError.
+   */
+  detach?(): void;
 }
 
 const workerUrl = new URL(`./training-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);

@@ -9,13 +9,15 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 export interface WorkerProcess {
   child: ChildProcess;
   output: () => string;
+  /** Resolves when the process has exited (however it was stopped). */
+  exited: Promise<void>;
   /** SIGTERM (the worker puts back any job it holds), then waits for it to exit. */
   stop: () => Promise<void>;
 }
 
-export async function waitUntil(condition: () => boolean, describeFailure: () => string, timeoutMs = 60_000): Promise<void> {
+export async function waitUntil(condition: () => boolean | Promise<boolean>, describeFailure: () => string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(describeFailure());
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -34,6 +36,7 @@ export async function startWorkerProcess(redisUrl: string, extraArgs: readonly s
   const worker: WorkerProcess = {
     child,
     output: () => text,
+    exited,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;

@@ -5,7 +5,7 @@ import { TRAINING_QUEUE, redisOptionsFromUrl } from '../../main/jobs/remote/conn
 import { assembleApp, type AssembledApp, type AssembleOptions } from '../../main/services/assembly';
 import { validatedCaller, type Caller } from '../../main/services/caller';
 import { benchmarkProject, benchmarkSpec, settled } from '../benchmark/helpers';
-import { epochNumbers, remoteTraining, storeFileFacts, waitUntil } from '../helpers/remote-workers';
+import { epochNumbers, remoteWorkers, storeFileFacts, waitUntil } from '../helpers/remote-workers';
 import { afterTest, eventLog, tempDir, type EventLog } from './helpers';
 
 /**
@@ -18,7 +18,7 @@ const MINUTES = 60_000;
 /** The smallest matrix with a cell per loss: badpre at 5 %, CE and DeCE, seed 1, tiny size. */
 const SPEC = benchmarkSpec({ arms: ['ce', 'dece'], seeds: [1] });
 
-const { redis, startWorker, remoteExecutor } = remoteTraining();
+const { redis, startWorker, remoteExecutor } = remoteWorkers();
 
 interface MatrixApp {
   app: AssembledApp;

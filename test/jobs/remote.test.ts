@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import type { AppEvent } from '../../common/contract';
-import type { RunConfig } from '../../common/run-config';
 import { runDir } from '../../main/files/data-folder';
 import { ENGINE_VERSION } from '../../main/engine/version';
 import { TRAINING_QUEUE, redisOptionsFromUrl } from '../../main/jobs/remote/connection';
-import { epochNumbers, remoteTraining, storeFileFacts, waitUntil } from '../helpers/remote-workers';
+import { DB_FILE_NAME } from '../../main/store/index';
+import { epochNumbers, isEpoch, remoteWorkers, waitUntil } from '../helpers/remote-workers';
 import { tinyRunConfig } from '../helpers/tiny-config';
 import { eventLog, jobService, openTestStore, queuedRun, tempDir } from './helpers';
 
@@ -16,21 +16,7 @@ import { eventLog, jobService, openTestStore, queuedRun, tempDir } from './helpe
  * and the app's job service with the BullMQ executor, at the tiniest size.
  */
 
-const { redis, startWorker, remoteExecutor } = remoteTraining();
-
-/** A store with one queued run, and the app's job service sending it to the queue. */
-function remoteRun(config: RunConfig) {
-  const dataDir = tempDir();
-  const store = openTestStore(dataDir);
-  const { runId } = queuedRun(store, config);
-  const log = eventLog();
-  const jobs = jobService({ store, dataDir, maxConcurrent: 1, emit: log.emit, startJob: remoteExecutor().startJob });
-  jobs.enqueue(runId);
-  return { dataDir, store, runId, log, jobs };
-}
-
-const isEpoch = (runId: number, epoch: number) => (e: AppEvent) =>
-  e.type === 'run.progress' && e.runId === runId && e.event.type === 'epoch' && e.event.metrics.epoch === epoch;
+const { redis, startWorker, remoteExecutor, remoteRun } = remoteWorkers();
 
 describe('training on remote workers (BullMQ on a real redis-server)', () => {
   it('refuses a malformed job and one of another engine version without retrying, then trains a run exactly as a local worker thread does', async () => {
@@ -88,7 +74,14 @@ describe('training on remote workers (BullMQ on a real redis-server)', () => {
 
     expect(store.runs.get(runId)).toMatchObject({ status: 'finished', lastCompletedEpoch: 3 });
     expect(survivor.output()).toMatch(/started on .*, resuming after epoch [12]/);
-    expect(storeFileFacts(dataDir, [runId])).toEqual({ epochs: [[1, 2, 3]], integrity: 'ok' });
+    const db = new Database(path.join(dataDir, DB_FILE_NAME), { readonly: true });
+    try {
+      const epochs = db.prepare('SELECT epoch FROM epoch_metrics WHERE run_id = ? ORDER BY epoch').pluck().all(runId);
+      expect(epochs).toEqual([1, 2, 3]);
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    } finally {
+      db.close();
+    }
   });
 
   it('a run failing for a reason of its own (its data file is missing on the worker) fails once, with the cause, and is not retried', async () => {
@@ -132,20 +125,5 @@ describe('training on remote workers (BullMQ on a real redis-server)', () => {
     await waitUntil(() => / failed: cancelled/.test(worker.output()), () => worker.output());
     expect(worker.output()).not.toContain(' finished on ');
     expect(worker.child.exitCode).toBeNull();
-  });
-
-  it('the app closed mid-run: on its next start the run resumes on a worker after its last epoch, every epoch stored once', async () => {
-    const worker = await startWorker();
-    const { dataDir, store, runId, log, jobs } = remoteRun(tinyRunConfig({ loss: 'ce', epochs: 3 }));
-    await log.waitFor(isEpoch(runId, 1), 120_000);
-    await jobs.close();
-    expect(store.runs.get(runId)?.status).toBe('running');
-
-    const restarted = jobService({ store, dataDir, maxConcurrent: 1, emit: () => undefined, startJob: remoteExecutor().startJob });
-    expect(restarted.resumeUnfinished()).toEqual([runId]);
-    await restarted.idle();
-    expect(store.runs.get(runId)).toMatchObject({ status: 'finished', lastCompletedEpoch: 3 });
-    expect(store.metrics.epochs(runId).map((e) => e.epoch)).toEqual([1, 2, 3]);
-    expect(worker.output()).toMatch(/started on .*, resuming after epoch [12]/);
   });
 });

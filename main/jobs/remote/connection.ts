@@ -25,10 +25,18 @@ export const CHECKPOINT_TTL_SECONDS = 7 * 24 * 3600;
  */
 export const MAX_CHECKPOINT_BYTES = 256 * 1024 * 1024;
 
+/**
+ * A data file of an imported dataset, sent with its job (job-data.ts). The same bound as a checkpoint: far
+ * below Redis' 512 MB string limit, and a team's training pairs are tens of MB at most.
+ */
+export const MAX_DATA_FILE_BYTES = 256 * 1024 * 1024;
+
 /** The newest epoch checkpoint of a job: written by the worker after every epoch, read by a retry and by the producer. */
 export const checkpointKey = (bullJobId: string): string => `dece-training:checkpoint:${bullJobId}`;
 /** Pre-trained weights a job starts from, uploaded by the producer. */
 export const initialWeightsKey = (bullJobId: string): string => `dece-training:initial:${bullJobId}`;
+/** One data file of an imported dataset that a job carries (its corpus field: train, test, …). */
+export const dataFileKey = (bullJobId: string, field: string): string => `dece-training:data:${bullJobId}:${field}`;
 /** Set by a cancel: a retried attempt of a cancelled job refuses to start. */
 export const cancelledKey = (bullJobId: string): string => `dece-training:cancelled:${bullJobId}`;
 

@@ -3,6 +3,7 @@ import { RunConfigSchema } from '../../../common/run-config';
 import { TrainingEventSchema, type TrainingEvent } from '../../../common/training-events';
 import type { TrainRunResult } from '../../engine/train';
 import type { BackendReport } from '../messages';
+import { CORPUS_FILE_FIELDS, DataFileSchema } from './job-data';
 
 /**
  * What travels through the queue. A worker trusts nothing it reads from Redis: it checks the engine
@@ -19,6 +20,11 @@ export const RemoteTrainJobSchema = z.object({
   config: RunConfigSchema,
   /** The producer uploaded pre-trained weights under initialWeightsKey. */
   hasInitialWeights: z.boolean(),
+  /**
+   * The data files of an imported dataset, whose bytes the producer put under dataFileKey. Absent from a
+   * payload of a built-in corpus (and from an older producer's, which a worker then refuses for a file corpus).
+   */
+  dataFiles: z.array(DataFileSchema).max(CORPUS_FILE_FIELDS.length).default([]),
 });
 export type RemoteTrainJob = z.infer<typeof RemoteTrainJobSchema>;
 
@@ -33,6 +39,8 @@ export type RemoteProgress = { kind: 'backend'; backend: BackendReport } | { kin
 export interface RemoteTrainResult {
   result: TrainRunResult;
   checkpointEpoch: number;
+  /** The backend the worker trained on (a producer that re-attaches after a restart missed its announcement). */
+  backend?: BackendReport;
   /** The worker's host and process, for the log and the tests. */
   worker: string;
 }

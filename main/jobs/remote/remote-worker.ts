@@ -1,13 +1,14 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { BackendRequest } from '../../../common/run-config';
 import { decodeCheckpointHeader, epochCheckpointName, latestCheckpoint } from '../../engine/checkpoint-format';
 import type { TrainRunResult } from '../../engine/train';
 import { ENGINE_VERSION } from '../../engine/version';
+import type { BackendReport } from '../messages';
 import { JobCancelledError, startJob, type RunningJob } from '../worker-host';
 import {
   CANCEL_CHANNEL,
@@ -16,10 +17,12 @@ import {
   TRAINING_QUEUE,
   cancelledKey,
   checkpointKey,
+  dataFileKey,
   initialWeightsKey,
   redactRedisUrl,
   redisOptionsFromUrl,
 } from './connection';
+import { JobDataError, receiveCorpusFiles } from './job-data';
 import { RemoteEnvelopeSchema, RemoteTrainJobSchema, type RemoteProgress, type RemoteTrainResult } from './payload';
 
 export interface RemoteWorkerOptions {
@@ -60,6 +63,8 @@ export function createRemoteWorker(options: RemoteWorkerOptions): RemoteWorker {
   const redis = new Redis(connection);
   const subscriber = new Redis(connection);
   const running = new Map<string, RunningJob<TrainRunResult>>();
+  /** Set by close(): the jobs it stops are handed back to the queue instead of failing. */
+  let closing = false;
   const workerName = `${hostname()}:${process.pid}`;
   const lockDuration = Math.round((options.lockSeconds ?? 30) * 1000);
   const dataCacheDir = options.dataCacheDir ?? join(tmpdir(), 'dece-remote-worker-cache');
@@ -78,7 +83,7 @@ export function createRemoteWorker(options: RemoteWorkerOptions): RemoteWorker {
     running.get(bullJobId)?.cancel();
   });
 
-  const worker = new Worker(TRAINING_QUEUE, (job: Job) => train(job), {
+  const worker = new Worker(TRAINING_QUEUE, (job: Job, token?: string) => train(job, token), {
     connection,
     concurrency: Math.max(1, Math.floor(options.concurrency ?? 1)),
     lockDuration,
@@ -92,7 +97,7 @@ export function createRemoteWorker(options: RemoteWorkerOptions): RemoteWorker {
     log(`job ${job?.id ?? '?'} failed: ${error.message}`);
   });
 
-  async function train(job: Job): Promise<RemoteTrainResult> {
+  async function train(job: Job, token: string | undefined): Promise<RemoteTrainResult> {
     const bullJobId = job.id ?? '';
     const request = validate(job.data);
     if ((await redis.exists(cancelledKey(bullJobId))) === 1) throw new UnrecoverableError('cancelled');
@@ -108,6 +113,13 @@ export function createRemoteWorker(options: RemoteWorkerOptions): RemoteWorker {
         initialWeightsFile = join(workDir, 'initial.ckpt');
         writeFileSync(initialWeightsFile, bytes);
       }
+      // An imported dataset's files come with the job: this machine need not see the app's paths. The
+      // copies live in this job's folder, removed with it.
+      const data = await receiveCorpusFiles(request.config, request.dataFiles, join(workDir, 'data'), (field) =>
+        redis.getBuffer(dataFileKey(bullJobId, field)),
+      ).catch((error: unknown) => {
+        throw error instanceof JobDataError ? new UnrecoverableError(`refused: ${error.message}`) : error;
+      });
       // Progress and checkpoint uploads go out one after another, in the order the engine produced them.
       let outgoing = Promise.resolve();
       const send = (work: () => Promise<unknown>) => {
@@ -122,19 +134,23 @@ export function createRemoteWorker(options: RemoteWorkerOptions): RemoteWorker {
         send(() => job.updateProgress(update));
       };
       let lastStepAt = 0;
-      const config = options.backend ? { ...request.config, backend: options.backend } : request.config;
+      let backendUsed: BackendReport | undefined;
+      const config = options.backend ? { ...data.config, backend: options.backend } : data.config;
+      // The copies' paths are new with every job, so a cached build of their data would never be read again.
+      const cacheDir = data.config === request.config ? { dataCacheDir } : {};
       const runningJob = startJob<TrainRunResult>(
         {
           kind: 'train',
           jobId: request.jobId,
           config,
-          dataCacheDir,
+          ...cacheDir,
           checkpointDir,
           resume: true,
           ...(initialWeightsFile ? { initialWeightsFile } : {}),
         },
         {
           onBackend: (backend) => {
+            backendUsed = backend;
             progress({ kind: 'backend', backend });
           },
           onEvent: (event) => {
@@ -157,15 +173,24 @@ export function createRemoteWorker(options: RemoteWorkerOptions): RemoteWorker {
       try {
         result = await runningJob.result;
       } catch (error) {
+        if (error instanceof JobCancelledError && closing) {
+          // Stopped because this worker is shutting down, not by the app: the job goes back to the queue at
+          // once, and the next worker resumes it after the epoch uploaded last (awaited first).
+          await outgoing;
+          await job.moveToDelayed(Date.now(), token);
+          log(`job ${bullJobId} handed back to the queue: this worker is stopping`);
+          throw new DelayedError();
+        }
         if (error instanceof JobCancelledError) throw new UnrecoverableError('cancelled');
-        throw new UnrecoverableError(error instanceof Error ? error.message : String(error));
+        // Said with the app's paths, not this job's copies of its files.
+        throw new UnrecoverableError(data.toAppPaths(error instanceof Error ? error.message : String(error)));
       } finally {
         running.delete(bullJobId);
         await outgoing;
       }
       const checkpointEpoch = await uploadCheckpoint(bullJobId, checkpointDir);
       log(`job ${bullJobId} finished on ${workerName}`);
-      return { result: { ...result, finalCheckpoint: null }, checkpointEpoch, worker: workerName };
+      return { result: { ...result, finalCheckpoint: null }, checkpointEpoch, worker: workerName, ...(backendUsed ? { backend: backendUsed } : {}) };
     } finally {
       rmSync(workDir, { recursive: true, force: true });
     }
@@ -196,6 +221,7 @@ export function createRemoteWorker(options: RemoteWorkerOptions): RemoteWorker {
   log(`worker ${workerName} serving ${TRAINING_QUEUE} on ${redactedUrl} (engine ${ENGINE_VERSION})`);
   return {
     async close() {
+      closing = true;
       for (const job of running.values()) job.cancel();
       await worker.close();
       subscriber.disconnect();
