@@ -81,6 +81,10 @@ describe('a Benchmark matrix on remote workers (BullMQ on a real redis-server, t
     for (const worker of workers) expect(worker.output()).toMatch(/ started on /);
     const runIds = detail.cells.map((c) => c.runId ?? 0);
     expect(storeFileFacts(dataDir, runIds)).toEqual({ epochs: [[1, 2], [1, 2]], integrity: 'ok' });
+    // DeCE followed CE while both trained: the app answered its worker's stop question after every epoch.
+    const [ceRun, deceRun] = runIds;
+    expect(app.store.runs.leaderOf(deceRun ?? 0)).toBe(ceRun);
+    expect(app.store.metrics.epochs(deceRun ?? 0).at(-1)?.extra['stop']).toMatchObject({ reason: 'paired-run-stopped' });
   }, 10 * MINUTES);
 
   it('pausing while a cell trains remotely stops it on its worker and starts nothing else; resuming continues it from its last epoch into the local metrics', async () => {

@@ -39,6 +39,10 @@ export const initialWeightsKey = (bullJobId: string): string => `dece-training:i
 export const dataFileKey = (bullJobId: string, field: string): string => `dece-training:data:${bullJobId}:${field}`;
 /** Set by a cancel: a retried attempt of a cancelled job refuses to start. */
 export const cancelledKey = (bullJobId: string): string => `dece-training:cancelled:${bullJobId}`;
+/** The app's answer to "stop after this epoch?" for a job whose stop it decides (a list: the worker waits on it with BLPOP). */
+export const stopAnswerKey = (bullJobId: string, epoch: number): string => `dece-training:stop:${bullJobId}:${epoch}`;
+/** How long a worker waits for that answer before it trains on (the app may be closed; it resumes deciding later). */
+export const STOP_ANSWER_TIMEOUT_SECONDS = 600;
 
 /** The connection settings both ioredis and BullMQ accept (their own option types disagree on other fields). */
 export interface RedisConnectionSettings {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RunConfigSchema } from '../../../common/run-config';
+import { EpochMetricsSchema, RunConfigSchema, STOP_REASONS, type EpochMetrics } from '../../../common/run-config';
 import { TrainingEventSchema, type TrainingEvent } from '../../../common/training-events';
 import type { TrainRunResult } from '../../engine/train';
 import type { BackendReport } from '../messages';
@@ -25,15 +25,28 @@ export const RemoteTrainJobSchema = z.object({
    * payload of a built-in corpus (and from an older producer's, which a worker then refuses for a file corpus).
    */
   dataFiles: z.array(DataFileSchema).max(CORPUS_FILE_FIELDS.length).default([]),
+  /**
+   * The app decides after every epoch whether the run stops (a run following a CE run that still trains): the
+   * worker waits for the answer under stopAnswerKey before the next epoch.
+   */
+  askStop: z.boolean().default(false),
 });
 export type RemoteTrainJob = z.infer<typeof RemoteTrainJobSchema>;
+
+/** The app's answer after an epoch of an askStop job: stop (with why) or train on (null). */
+export const StopAnswerSchema = z.object({
+  decision: z.object({ reason: z.enum(STOP_REASONS), epoch: z.int().min(0), detail: z.string() }).nullable(),
+});
+export type StopAnswer = z.infer<typeof StopAnswerSchema>;
 
 /** Job progress, as BullMQ carries it (job.updateProgress → QueueEvents 'progress'). */
 export const RemoteProgressSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('backend'), backend: z.object({ name: z.string(), description: z.string() }) }),
   z.object({ kind: z.literal('event'), event: TrainingEventSchema }),
+  // An askStop job after an epoch, before that epoch is announced (its metrics carry the stop): the question.
+  z.object({ kind: z.literal('decide'), epochs: z.array(EpochMetricsSchema) }),
 ]);
-export type RemoteProgress = { kind: 'backend'; backend: BackendReport } | { kind: 'event'; event: TrainingEvent };
+export type RemoteProgress = { kind: 'backend'; backend: BackendReport } | { kind: 'event'; event: TrainingEvent } | { kind: 'decide'; epochs: EpochMetrics[] };
 
 /** The job's return value; the final checkpoint's bytes stay under checkpointKey (epoch 0: none). */
 export interface RemoteTrainResult {

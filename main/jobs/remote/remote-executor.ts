@@ -5,6 +5,7 @@ import { Queue, QueueEvents, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { EPOCH_CHECKPOINT_NAME, decodeCheckpointHeader, epochCheckpointName, latestCheckpoint } from '../../engine/checkpoint-format';
+import type { EpochMetrics } from '../../../common/run-config';
 import type { TrainRunResult } from '../../engine/train';
 import { ENGINE_VERSION } from '../../engine/version';
 import { writeFileAtomically } from '../../files/atomic-write';
@@ -22,9 +23,11 @@ import {
   initialWeightsKey,
   redactRedisUrl,
   redisOptionsFromUrl,
+  STOP_ANSWER_TIMEOUT_SECONDS,
+  stopAnswerKey,
 } from './connection';
 import { CORPUS_FILE_FIELDS, sendCorpusFiles } from './job-data';
-import { RemoteProgressSchema, type RemoteProgress, type RemoteTrainJob, type RemoteTrainResult } from './payload';
+import { RemoteProgressSchema, type RemoteProgress, type RemoteTrainJob, type RemoteTrainResult, type StopAnswer } from './payload';
 
 export interface RemoteExecutorOptions {
   redisUrl: string;
@@ -42,8 +45,8 @@ export interface RemoteExecutor {
   close(): Promise<void>;
 }
 
-/** Training runs go to the queue, except those whose stop this app decides after every epoch; all other jobs run here. */
-export const goesToQueue = (request: JobRequest): boolean => request.kind === 'train' && request.parentDecidesStop !== true;
+/** Training runs go to the queue (one whose stop this app decides is asked after every epoch); all other jobs run here. */
+export const goesToQueue = (request: JobRequest): boolean => request.kind === 'train';
 
 /**
  * How long finished jobs stay in Redis: as long as their checkpoints, because an app closed while its workers
@@ -113,6 +116,10 @@ export function createRemoteExecutor(options: RemoteExecutorOptions): RemoteExec
   const ready = queueEvents.waitUntilReady();
 
   function deliver(bullJobId: string, followed: FollowedJob, update: RemoteProgress): void {
+    if (update.kind === 'decide') {
+      void answerStop(bullJobId, followed, update.epochs);
+      return;
+    }
     const checkpointDir = followed.checkpointDir;
     if (update.kind === 'backend') {
       // Noted for a re-attach after a restart, which will not hear it again.
@@ -131,6 +138,19 @@ export function createRemoteExecutor(options: RemoteExecutorOptions): RemoteExec
         });
     }
     followed.handlers.onEvent?.(update.event);
+  }
+
+  /** Decides, as for a local worker thread, and hands the answer to the worker waiting on it. */
+  async function answerStop(bullJobId: string, followed: FollowedJob, epochs: EpochMetrics[]): Promise<void> {
+    const epoch = epochs.at(-1)?.epoch ?? 0;
+    try {
+      const decision = (await followed.handlers.decideStop?.(epochs)) ?? null;
+      const answer: StopAnswer = { decision };
+      const key = stopAnswerKey(bullJobId, epoch);
+      await redis.multi().rpush(key, JSON.stringify(answer)).expire(key, STOP_ANSWER_TIMEOUT_SECONDS * 2).exec();
+    } catch (error) {
+      log(`stop decision for ${bullJobId} after epoch ${epoch}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   function startJob<T>(request: JobRequest, handlers: JobHandlers = {}, startOptions = {}): RunningJob<T> {
@@ -207,6 +227,7 @@ export function createRemoteExecutor(options: RemoteExecutorOptions): RemoteExec
         config: request.config,
         hasInitialWeights: request.initialWeightsFile !== undefined,
         dataFiles,
+        askStop: request.parentDecidesStop === true,
       };
       jobsInFlight.set(bullJobId, { handlers, checkpointDir, mirrored: Promise.resolve(), held: null, detached: false });
       // Noted before it is queued: whatever happens to this app from here on, its next start finds the job.

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { BackendRequest } from '../../../common/run-config';
+import type { BackendRequest, EpochMetrics } from '../../../common/run-config';
+import type { StopDecision } from '../../engine/stopping';
 import { decodeCheckpointHeader, epochCheckpointName, latestCheckpoint } from '../../engine/checkpoint-format';
 import type { TrainRunResult } from '../../engine/train';
 import { ENGINE_VERSION } from '../../engine/version';
@@ -21,9 +22,11 @@ import {
   initialWeightsKey,
   redactRedisUrl,
   redisOptionsFromUrl,
+  STOP_ANSWER_TIMEOUT_SECONDS,
+  stopAnswerKey,
 } from './connection';
 import { JobDataError, receiveCorpusFiles } from './job-data';
-import { RemoteEnvelopeSchema, RemoteTrainJobSchema, type RemoteProgress, type RemoteTrainResult } from './payload';
+import { RemoteEnvelopeSchema, RemoteTrainJobSchema, StopAnswerSchema, type RemoteProgress, type RemoteTrainResult } from './payload';
 
 export interface RemoteWorkerOptions {
   redisUrl: string;
@@ -138,6 +141,28 @@ export function createRemoteWorker(options: RemoteWorkerOptions): RemoteWorker {
       const config = options.backend ? { ...data.config, backend: options.backend } : data.config;
       // The copies' paths are new with every job, so a cached build of their data would never be read again.
       const cacheDir = data.config === request.config ? { dataCacheDir } : {};
+      // The app decides this run's stop after every epoch: its answer arrives under stopAnswerKey, on a connection
+      // of its own (BLPOP blocks it), closed when the job ends.
+      const waiting = new Set<Redis>();
+      const askApp = async (epochs: EpochMetrics[]): Promise<StopDecision | null> => {
+        const epoch = epochs.at(-1)?.epoch ?? 0;
+        progress({ kind: 'decide', epochs });
+        await outgoing;
+        const client = redis.duplicate();
+        waiting.add(client);
+        try {
+          const reply = await client.blpop(stopAnswerKey(bullJobId, epoch), STOP_ANSWER_TIMEOUT_SECONDS);
+          if (reply === null) {
+            log(`job ${bullJobId}: no stop decision from the app after epoch ${epoch} within ${STOP_ANSWER_TIMEOUT_SECONDS} s; training on`);
+            return null;
+          }
+          const answer = StopAnswerSchema.safeParse(JSON.parse(reply[1]));
+          return answer.success ? answer.data.decision : null;
+        } finally {
+          waiting.delete(client);
+          client.disconnect();
+        }
+      };
       const runningJob = startJob<TrainRunResult>(
         {
           kind: 'train',
@@ -147,6 +172,7 @@ export function createRemoteWorker(options: RemoteWorkerOptions): RemoteWorker {
           checkpointDir,
           resume: true,
           ...(initialWeightsFile ? { initialWeightsFile } : {}),
+          ...(request.askStop ? { parentDecidesStop: true } : {}),
         },
         {
           onBackend: (backend) => {
@@ -166,6 +192,7 @@ export function createRemoteWorker(options: RemoteWorkerOptions): RemoteWorker {
             }
             progress({ kind: 'event', event });
           },
+          ...(request.askStop ? { decideStop: askApp } : {}),
         },
       );
       running.set(bullJobId, runningJob);
@@ -186,6 +213,7 @@ export function createRemoteWorker(options: RemoteWorkerOptions): RemoteWorker {
         throw new UnrecoverableError(data.toAppPaths(error instanceof Error ? error.message : String(error)));
       } finally {
         running.delete(bullJobId);
+        for (const client of waiting) client.disconnect();
         await outgoing;
       }
       const checkpointEpoch = await uploadCheckpoint(bullJobId, checkpointDir);
