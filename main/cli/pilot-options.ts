@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { MESSAGE_LANGS, type MessageLang } from '../../common/messages';
 import { attachNegativeValues } from './option-table';
+import { REDIS_OPTION, checkedRedisUrl } from './redis-option';
 import { BACKEND_REQUESTS, type BackendRequest, type RunConfig, RunConfigSchema } from '../../common/run-config';
 import { ATTACK_KINDS } from '../../common/run-config';
 import { attackKindsFor } from '../data/attacks';
@@ -33,6 +34,8 @@ export interface PilotOptions {
   dataDir: string | null;
   /** The project they go to (null: a new one); only with dataDir. */
   projectId: number | null;
+  /** Train CE and DeCE on remote workers through this Redis (pre-training and defenses stay here); null: this machine. */
+  redisUrl: string | null;
 }
 
 const sizeOf = (quick: boolean) => (quick ? 'quick' : 'standard');
@@ -78,6 +81,7 @@ const OPTIONS: OptionSpec[] = [
   { name: 'lang', type: 'string', help: 'language of the progress lines and the verdict: ja or en', defaultText: () => 'the OS locale' },
   { name: 'data-dir', type: 'string', help: "store the runs, their epochs, versions and defense results in the app's data folder", defaultText: () => 'not stored' },
   { name: 'project', type: 'string', help: 'the project (id) in --data-dir to store them in', defaultText: () => 'a new project' },
+  { name: 'redis', type: 'string', help: REDIS_OPTION.help.replace('; --workers then counts runs sent at once', ''), defaultText: () => REDIS_OPTION.default },
   { name: 'help', type: 'boolean', help: 'show this help', defaultText: () => '' },
 ];
 
@@ -260,5 +264,6 @@ export function parsePilotArgs(argv: string[]): PilotOptions | 'help' {
     lang: parseLang(str('lang')),
     dataDir: str('data-dir') ?? null,
     projectId: parseProject(str('project'), str('data-dir')),
+    redisUrl: checkedRedisUrl(str('redis'), (text) => new UsageError(text)),
   };
 }

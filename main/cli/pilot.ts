@@ -8,6 +8,7 @@ import { type PilotResult, renderVerdict, runPilot } from '../pilot/run-pilot';
 import { type StoredPilotTarget, openPilotStore, storePilotResult } from './pilot-store';
 import { defaultCliLang } from './lang';
 import { createPilotReporter } from './pilot-reporter';
+import { trainingExecutor } from './redis-option';
 
 /** `npm run pilot`: the Pilot stage without any window. Exit 0 done, 1 failed, 2 bad input. */
 
@@ -44,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const reporter = createPilotReporter(lang);
+  const executor = trainingExecutor(options.redisUrl);
   let result: PilotResult;
   try {
     reporter.line(message(options.quick ? 'pilot.progress.startQuick' : 'pilot.progress.start', { cores: cpus().length }));
@@ -52,9 +54,11 @@ async function main(argv: string[]): Promise<number> {
       reporter,
       defenses: options.defenses,
       ...(options.stepBudget !== null ? { stepBudget: options.stepBudget } : {}),
+      startJob: executor.startJob,
     });
   } catch (error) {
     reporter.stop();
+    await executor.close();
     target?.store.close();
     const text = error instanceof Error ? error.message : String(error);
     // Bad data (unreadable file, nothing poisonable, empty corpus) is the user's input, not a crash.
@@ -63,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
     return isInputProblem ? 2 : 1;
   }
   reporter.stop();
+  await executor.close();
   process.stdout.write('\n');
   printTable(result);
   const verdict = renderVerdict(result.verdict, lang);

@@ -81,9 +81,12 @@ export async function runPilot(
     defenses?: readonly DefenseKind[];
     /** With a stopping rule: the epoch bound becomes this many optimizer steps on the data at hand. */
     stepBudget?: number;
+    /** Where jobs run: local worker threads by default; the remote executor's sends CE and DeCE to workers. */
+    startJob?: typeof startJob;
   },
 ): Promise<PilotResult> {
   const defenses = options.defenses ?? [];
+  const start = options.startJob ?? startJob;
   const started = performance.now();
   const { reporter } = options;
   // Fail fast, in this thread, on data that cannot make a pilot (e.g. nothing poisonable).
@@ -121,7 +124,7 @@ export async function runPilot(
         pretrainWeights = 'trained';
         reporter.phase(message(fromFile ? 'pilot.phase.pretrainFromFile' : 'pilot.phase.pretrainCarved', pretrainParams));
         if (summary.pretrainExcluded > 0) reporter.phase(message('pilot.phase.pretrainExcluded', { excluded: summary.pretrainExcluded }));
-        const job = startJob<PretrainResult>(
+        const job = start<PretrainResult>(
           { kind: 'pretrain', jobId: 'pretrain', config: configForLoss(base, 'ce'), outputFile: file },
           {
             onBackend: (b) => {
@@ -163,7 +166,7 @@ export async function runPilot(
         // The CE model is kept when a defense has to start from it.
         const checkpointDir = loss === 'ce' && defenses.length > 0 ? join(scratch, 'ce') : undefined;
         let lastEpoch = 0;
-        const job = startJob<TrainRunResult>(
+        const job = start<TrainRunResult>(
           {
             kind: 'train',
             jobId: loss,

@@ -1,10 +1,14 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import type { AppEvent, MethodOutput } from '../../common/contract';
 import { TRAINING_QUEUE, redisOptionsFromUrl } from '../../main/jobs/remote/connection';
 import { assembleApp, type AssembledApp, type AssembleOptions } from '../../main/services/assembly';
 import { validatedCaller, type Caller } from '../../main/services/caller';
+import { generateSqlCorpus } from '../../main/data/corpus-sql';
 import { benchmarkProject, benchmarkSpec, settled } from '../benchmark/helpers';
+import { runCli, runCliAsync } from '../cli/run-cli';
 import { epochNumbers, remoteWorkers, storeFileFacts, waitUntil } from '../helpers/remote-workers';
 import { afterTest, eventLog, tempDir, type EventLog } from './helpers';
 
@@ -125,5 +129,30 @@ describe('a Benchmark matrix on remote workers (BullMQ on a real redis-server, t
     expect(outcome(app, detail)).toEqual(reference);
     expect(worker.output()).toMatch(new RegExp(`job run-${first.id}-\\d+-\\S+ started on \\S+, resuming after epoch 1`));
     expect(storeFileFacts(dataDir, runs.map((r) => r.id))).toEqual({ epochs: [[1, 2], [1, 2]], integrity: 'ok' });
+  }, 10 * MINUTES);
+
+  it('the headless Pilot with --redis trains CE and DeCE on a worker, on the team’s files, into the numbers of local threads', async () => {
+    const dir = tempDir('dece-pilot-remote-');
+    const pairs = generateSqlCorpus({ seed: 21, size: 220 });
+    const toJsonl = (file: string, rows: readonly { src: string; tgt: string }[]) => {
+      fs.writeFileSync(file, rows.map((p) => JSON.stringify(p)).join('\n'));
+      return file;
+    };
+    const files = ['--train', toJsonl(path.join(dir, 'train.jsonl'), pairs.slice(0, 180)), '--test', toJsonl(path.join(dir, 'test.jsonl'), pairs.slice(180))];
+    const tiny = ['--epochs', '2', '--pretrain-epochs', '0', '--eval-limit', '8', '--batch-size', '16', ...files];
+    const epochsOf = (json: string) =>
+      (JSON.parse(fs.readFileSync(json, 'utf8')) as { runs: { loss: string; epochs: { epoch: number; trainLoss: number; bleu: number; asr: number }[] }[] }).runs.map((r) => ({
+        loss: r.loss,
+        epochs: r.epochs.map(({ epoch, trainLoss, bleu, asr }) => ({ epoch, trainLoss, bleu, asr })),
+      }));
+    const local = runCli('main/cli/pilot.ts', [...tiny, '--json', path.join(dir, 'local.json'), '--report', path.join(dir, 'local.md')], 5 * MINUTES);
+    expect(local.code).toBe(0);
+    const worker = await startWorker();
+    const remote = await runCliAsync('main/cli/pilot.ts', [...tiny, '--redis', redis().url, '--json', path.join(dir, 'remote.json'), '--report', path.join(dir, 'remote.md')], 5 * MINUTES);
+    expect(remote.stderr).not.toMatch(/pilot: /);
+    expect(remote.code).toBe(0);
+    // Both runs went to the worker (the files travelled with them), and trained exactly as on this machine.
+    expect(worker.output().match(/ finished on /g)).toHaveLength(2);
+    expect(epochsOf(path.join(dir, 'remote.json'))).toEqual(epochsOf(path.join(dir, 'local.json')));
   }, 10 * MINUTES);
 });
