@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from '../helpers/redis-server';
+import { startRedis, type LocalRedis } from '../../main/cli/redis-server-process';
 import { AppShell } from './pages/app-shell';
 import { CHROMIUM, haveChromium, openBrowserSession, type BrowserSession } from './support/browser-mode';
 
@@ -16,7 +16,7 @@ const PASSWORD = 'e2e-s3cret-pw';
 
 describe.skipIf(!haveChromium)('Settings: where training runs', () => {
   let session: BrowserSession | null = null;
-  let redis: TestRedis | null = null;
+  let redis: LocalRedis | null = null;
   beforeAll(async () => {
     redis = await startRedis();
     const admin = new Redis(redis.url);

@@ -6,8 +6,8 @@ import type { RunConfig } from '../../common/run-config';
 import { createRemoteExecutor, type RemoteExecutor } from '../../main/jobs/remote/remote-executor';
 import { DB_FILE_NAME, type Store } from '../../main/store/index';
 import { eventLog, jobService, openTestStore, queuedRun, tempDir } from '../jobs/helpers';
-import { startRedis, type TestRedis } from './redis-server';
-import { startWorkerProcess, waitUntil, type WorkerProcess } from './worker-process';
+import { startRedis, type LocalRedis } from '../../main/cli/redis-server-process';
+import { startWorkerProcess, waitUntil, type WorkerProcess } from '../../main/cli/worker-process';
 
 /** Worker processes (`npm run worker`'s entry point) and producers for the remote-worker tests. */
 
@@ -19,8 +19,8 @@ export { waitUntil, type WorkerProcess };
  * the next test's job). Call once, at the top of the file.
  */
 export function remoteWorkers() {
-  let server: TestRedis | undefined;
-  const redis = (): TestRedis => {
+  let server: LocalRedis | undefined;
+  const redis = (): LocalRedis => {
     if (!server) throw new Error('redis-server is not started yet (beforeAll)');
     return server;
   };

@@ -7,9 +7,9 @@ import { settingsFile } from '../../main/files/data-folder';
 import { createEstimator } from '../../main/jobs/estimate';
 import { assembleApp, type AssembledApp } from '../../main/services/assembly';
 import { benchmarkSpec } from '../benchmark/helpers';
-import { startRedis, type TestRedis } from '../helpers/redis-server';
+import { startRedis, type LocalRedis } from '../../main/cli/redis-server-process';
 import { tinyRunConfig } from '../helpers/tiny-config';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
+import { startWorkerProcess, type WorkerProcess } from '../../main/cli/worker-process';
 import { eventLog, tempDir } from '../jobs/helpers';
 import { apiError, caller } from './call';
 
@@ -20,7 +20,7 @@ import { apiError, caller } from './call';
  */
 
 const PASSWORD = 'pw-s3cret-91';
-let redis: TestRedis;
+let redis: LocalRedis;
 let urlWithPassword: string;
 let app: AssembledApp;
 const workers: WorkerProcess[] = [];

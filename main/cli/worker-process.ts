@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** `npm run worker`'s entry point as a real child process, with its output kept for assertions. */
+/** `npm run worker`'s entry point as a child process on this machine, with its output kept (tests, `npm run bench:remote`). */
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 

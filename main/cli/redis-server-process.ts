@@ -6,11 +6,11 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 
 /**
- * A real redis-server for one test file: Debian's binary (`.ci/run` installs it) on 127.0.0.1 at a free port,
+ * A redis-server on this machine, for the remote-worker tests and `npm run bench:remote`: Debian's binary (`.ci/run` installs it) on 127.0.0.1 at a free port,
  * its append-only file in a temp folder (so that `restart()`, which stops it and starts it again on the same
  * port, keeps the queue, as a production Redis with persistence does).
  */
-export interface TestRedis {
+export interface LocalRedis {
   readonly url: string;
   readonly port: number;
   stop(): Promise<void>;
@@ -53,7 +53,7 @@ async function waitForPing(port: number, child: ChildProcess, timeoutMs = 15_000
   }
 }
 
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(): Promise<LocalRedis> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dece-redis-'));
   const port = await freePort();
   let child: ChildProcess | null = null;
