@@ -7,7 +7,7 @@ import { exitWithResult } from './exit-code';
 /** `npm run worker`: trains the app's queued runs on this machine, taking them from BullMQ on Redis. */
 
 const USAGE = `Usage: npm run worker -- --redis redis://[user:password@]HOST:6379[/DB] [--concurrency N] [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu] [--lock-seconds S]
-  Takes training jobs from the queue the app (or the pilot/benchmark CLIs with --redis) fills, trains each
+  Takes training, pre-training and defense jobs from the queue the app (or the CLIs with --redis) fills, runs each
   with this machine's engine in a worker thread, reports progress per epoch and sends the final checkpoint
   back through Redis. rediss:// connects with TLS. --concurrency: jobs at once (default 1). --backend:
   overrides each job's backend choice. --lock-seconds: how soon another worker takes over the job of a

@@ -39,6 +39,9 @@ export const initialWeightsKey = (bullJobId: string): string => `dece-training:i
 export const dataFileKey = (bullJobId: string, field: string): string => `dece-training:data:${bullJobId}:${field}`;
 /** Set by a cancel: a retried attempt of a cancelled job refuses to start. */
 export const cancelledKey = (bullJobId: string): string => `dece-training:cancelled:${bullJobId}`;
+/** A defense job's CE model, and a pre-training job's weights file coming back. */
+export const poisonedModelKey = (bullJobId: string): string => `dece-training:model:${bullJobId}`;
+export const sideOutputKey = (bullJobId: string): string => `dece-training:output:${bullJobId}`;
 /** The app's answer to "stop after this epoch?" for a job whose stop it decides (a list: the worker waits on it with BLPOP). */
 export const stopAnswerKey = (bullJobId: string, epoch: number): string => `dece-training:stop:${bullJobId}:${epoch}`;
 /** How long a worker waits for that answer before it trains on (the app may be closed; it resumes deciding later). */

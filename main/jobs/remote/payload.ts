@@ -3,6 +3,8 @@ import { EpochMetricsSchema, RunConfigSchema, STOP_REASONS, type EpochMetrics } 
 import { TrainingEventSchema, type TrainingEvent } from '../../../common/training-events';
 import type { TrainRunResult } from '../../engine/train';
 import type { BackendReport } from '../messages';
+import { ALTERNATIVE_KINDS } from '../../defenses/alternatives';
+import { DEFENSE_KINDS } from '../../defenses/evaluate';
 import { CORPUS_FILE_FIELDS, DataFileSchema } from './job-data';
 
 /**
@@ -32,6 +34,32 @@ export const RemoteTrainJobSchema = z.object({
   askStop: z.boolean().default(false),
 });
 export type RemoteTrainJob = z.infer<typeof RemoteTrainJobSchema>;
+
+/** BullMQ job name of pre-training and defense jobs (training runs are 'train'). */
+export const SIDE_JOB_NAME = 'side';
+
+/**
+ * Pre-training (its weights file comes back under sideOutputKey) or a defense on a CE model (the model goes under
+ * poisonedModelKey, the pre-trained weights under initialWeightsKey); validated like a training job.
+ */
+export const RemoteSideJobSchema = z.object({
+  engineVersion: z.string(),
+  jobId: z.string().min(1).max(200),
+  config: RunConfigSchema,
+  task: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('pretrain') }),
+    z.object({ kind: z.literal('defend'), defense: z.enum([...DEFENSE_KINDS, ...ALTERNATIVE_KINDS]) }),
+  ]),
+  hasInitialWeights: z.boolean(),
+  dataFiles: z.array(DataFileSchema).max(CORPUS_FILE_FIELDS.length).default([]),
+});
+export type RemoteSideJob = z.infer<typeof RemoteSideJobSchema>;
+
+export interface RemoteSideResult {
+  /** The engine's result (PretrainResult or DefenseOutcome), as a local worker thread returns it. */
+  result: unknown;
+  worker: string;
+}
 
 /** The app's answer after an epoch of an askStop job: stop (with why) or train on (null). */
 export const StopAnswerSchema = z.object({

@@ -22,12 +22,23 @@ import {
   dataFileKey,
   initialWeightsKey,
   redactRedisUrl,
+  poisonedModelKey,
   redisOptionsFromUrl,
+  sideOutputKey,
   STOP_ANSWER_TIMEOUT_SECONDS,
   stopAnswerKey,
 } from './connection';
 import { CORPUS_FILE_FIELDS, sendCorpusFiles } from './job-data';
-import { RemoteProgressSchema, type RemoteProgress, type RemoteTrainJob, type RemoteTrainResult, type StopAnswer } from './payload';
+import {
+  RemoteProgressSchema,
+  SIDE_JOB_NAME,
+  type RemoteProgress,
+  type RemoteSideJob,
+  type RemoteSideResult,
+  type RemoteTrainJob,
+  type RemoteTrainResult,
+  type StopAnswer,
+} from './payload';
 
 export interface RemoteExecutorOptions {
   redisUrl: string;
@@ -45,8 +56,11 @@ export interface RemoteExecutor {
   close(): Promise<void>;
 }
 
-/** Training runs go to the queue (one whose stop this app decides is asked after every epoch); all other jobs run here. */
-export const goesToQueue = (request: JobRequest): boolean => request.kind === 'train';
+/**
+ * Training runs (one whose stop this app decides is asked after every epoch), pre-training and defenses go to the
+ * queue; production exports and probes and the backend doctor run here.
+ */
+export const goesToQueue = (request: JobRequest): boolean => request.kind === 'train' || request.kind === 'pretrain' || request.kind === 'defend';
 
 /**
  * How long finished jobs stay in Redis: as long as their checkpoints, because an app closed while its workers
@@ -154,6 +168,7 @@ export function createRemoteExecutor(options: RemoteExecutorOptions): RemoteExec
   }
 
   function startJob<T>(request: JobRequest, handlers: JobHandlers = {}, startOptions = {}): RunningJob<T> {
+    if (request.kind === 'pretrain' || request.kind === 'defend') return startSideJob<T>(request, handlers);
     if (request.kind !== 'train' || !goesToQueue(request)) return localStartJob<T>(request, handlers, startOptions);
     const checkpointDir = request.checkpointDir;
     const noteFile = checkpointDir === undefined ? undefined : join(checkpointDir, REMOTE_JOB_NOTE);
@@ -283,6 +298,70 @@ export function createRemoteExecutor(options: RemoteExecutorOptions): RemoteExec
         rejectStopped(stoppedError());
       },
     };
+  }
+
+  /**
+   * Pre-training or a defense on a worker: its inputs (pre-trained weights, the CE model, imported data files) go
+   * to Redis, a pre-training's weights file comes back to `outputFile`. Closing the app cancels it (it is short, and
+   * the next start asks for it again).
+   */
+  function startSideJob<T>(request: Extract<JobRequest, { kind: 'pretrain' | 'defend' }>, handlers: JobHandlers): RunningJob<T> {
+    const bullJobId = newBullJobId(request.jobId);
+    // Read through a function: cancel() sets it while run() awaits.
+    const state = { stopped: false };
+    const isStopped = () => state.stopped;
+    let rejectStopped: (error: Error) => void = () => undefined;
+    const stopped = new Promise<never>((_, reject) => {
+      rejectStopped = reject;
+    });
+    stopped.catch(() => undefined);
+    const run = async (): Promise<unknown> => {
+      await ready;
+      const initialWeightsFile = request.kind === 'defend' ? request.initialWeightsFile : undefined;
+      if (initialWeightsFile) await upload(initialWeightsKey(bullJobId), initialWeightsFile);
+      if (request.kind === 'defend') await upload(poisonedModelKey(bullJobId), request.poisonedModelFile);
+      const dataFiles = await sendCorpusFiles(request.config, async (field, bytes) => {
+        await redis.set(dataFileKey(bullJobId, field), bytes, 'EX', CHECKPOINT_TTL_SECONDS);
+      });
+      if (isStopped()) throw new JobCancelledError(`job ${request.jobId} cancelled`);
+      const payload: RemoteSideJob = {
+        engineVersion: ENGINE_VERSION,
+        jobId: request.jobId,
+        config: request.config,
+        task: request.kind === 'pretrain' ? { kind: 'pretrain' } : { kind: 'defend', defense: request.defense },
+        hasInitialWeights: initialWeightsFile !== undefined,
+        dataFiles,
+      };
+      jobsInFlight.set(bullJobId, { handlers, checkpointDir: undefined, mirrored: Promise.resolve(), held: null, detached: false });
+      const job = await queue.add(SIDE_JOB_NAME, payload, { jobId: bullJobId, attempts: 1, removeOnComplete: { age: KEEP_FINISHED_SECONDS }, removeOnFail: { age: KEEP_FINISHED_SECONDS } });
+      let value: RemoteSideResult;
+      try {
+        value = (await Promise.race([job.waitUntilFinished(queueEvents), stopped])) as RemoteSideResult;
+      } catch (error) {
+        if (error instanceof JobCancelledError) throw error;
+        const reason = error instanceof Error ? error.message : String(error);
+        throw isStopped() || reason === 'cancelled' ? new JobCancelledError(`job ${request.jobId} cancelled`) : new JobFailedError(reason, 'RemoteJobFailed');
+      }
+      if (request.kind === 'pretrain') {
+        const bytes = await redis.getBuffer(sideOutputKey(bullJobId));
+        if (bytes === null) throw new JobFailedError(`the worker's pre-trained weights of ${bullJobId} are missing from Redis`, 'RemoteJobFailed');
+        writeFileAtomically(request.outputFile, bytes);
+      }
+      return value.result;
+    };
+    const result = Promise.race([run(), stopped]).finally(() => {
+      jobsInFlight.delete(bullJobId);
+      void redis
+        .del(initialWeightsKey(bullJobId), poisonedModelKey(bullJobId), sideOutputKey(bullJobId), ...CORPUS_FILE_FIELDS.map((field) => dataFileKey(bullJobId, field)))
+        .catch(() => undefined);
+    }) as Promise<T>;
+    const stop = () => {
+      if (state.stopped) return;
+      state.stopped = true;
+      sendCancel(bullJobId);
+      rejectStopped(new JobCancelledError(`job ${request.jobId} cancelled`));
+    };
+    return { jobId: request.jobId, result, cancel: stop, detach: stop };
   }
 
   /** A waiting job is removed; a running one is stopped by its worker; a retry of it refuses to start. */

@@ -9,7 +9,7 @@ import type { StopDecision } from '../../engine/stopping';
 import { decodeCheckpointHeader, epochCheckpointName, latestCheckpoint } from '../../engine/checkpoint-format';
 import type { TrainRunResult } from '../../engine/train';
 import { ENGINE_VERSION } from '../../engine/version';
-import type { BackendReport } from '../messages';
+import type { BackendReport, JobRequest } from '../messages';
 import { JobCancelledError, startJob, type RunningJob } from '../worker-host';
 import {
   CANCEL_CHANNEL,
@@ -20,13 +20,25 @@ import {
   checkpointKey,
   dataFileKey,
   initialWeightsKey,
+  poisonedModelKey,
   redactRedisUrl,
   redisOptionsFromUrl,
+  sideOutputKey,
   STOP_ANSWER_TIMEOUT_SECONDS,
   stopAnswerKey,
 } from './connection';
 import { JobDataError, receiveCorpusFiles } from './job-data';
-import { RemoteEnvelopeSchema, RemoteTrainJobSchema, StopAnswerSchema, type RemoteProgress, type RemoteTrainResult } from './payload';
+import {
+  RemoteEnvelopeSchema,
+  RemoteSideJobSchema,
+  RemoteTrainJobSchema,
+  SIDE_JOB_NAME,
+  StopAnswerSchema,
+  type RemoteProgress,
+  type RemoteSideJob,
+  type RemoteSideResult,
+  type RemoteTrainResult,
+} from './payload';
 
 export interface RemoteWorkerOptions {
   redisUrl: string;
@@ -65,7 +77,7 @@ export function createRemoteWorker(options: RemoteWorkerOptions): RemoteWorker {
   const connection = redisOptionsFromUrl(options.redisUrl);
   const redis = new Redis(connection);
   const subscriber = new Redis(connection);
-  const running = new Map<string, RunningJob<TrainRunResult>>();
+  const running = new Map<string, RunningJob<unknown>>();
   /** Set by close(): the jobs it stops are handed back to the queue instead of failing. */
   let closing = false;
   const workerName = `${hostname()}:${process.pid}`;
@@ -86,7 +98,7 @@ export function createRemoteWorker(options: RemoteWorkerOptions): RemoteWorker {
     running.get(bullJobId)?.cancel();
   });
 
-  const worker = new Worker(TRAINING_QUEUE, (job: Job, token?: string) => train(job, token), {
+  const worker = new Worker(TRAINING_QUEUE, (job: Job, token?: string) => (job.name === SIDE_JOB_NAME ? sideJob(job) : train(job, token)), {
     connection,
     concurrency: Math.max(1, Math.floor(options.concurrency ?? 1)),
     lockDuration,
@@ -224,6 +236,73 @@ export function createRemoteWorker(options: RemoteWorkerOptions): RemoteWorker {
     }
   }
 
+  /**
+   * Pre-training or a defense: inputs from Redis into a private folder, the engine's job in a worker thread, its
+   * progress relayed, a pre-training's weights file back to Redis. Not resumable: a retry starts it over.
+   */
+  async function sideJob(job: Job): Promise<RemoteSideResult> {
+    const bullJobId = job.id ?? '';
+    const request = validateSide(job.data);
+    if ((await redis.exists(cancelledKey(bullJobId))) === 1) throw new UnrecoverableError('cancelled');
+    const workDir = mkdtempSync(join(tmpdir(), 'dece-remote-side-'));
+    try {
+      log(`job ${bullJobId} (${request.task.kind === 'pretrain' ? 'pre-training' : `defense ${request.task.defense}`}) started on ${workerName}`);
+      const fetch = async (key: string, name: string, what: string): Promise<string> => {
+        const bytes = await redis.getBuffer(key);
+        if (bytes === null) throw new UnrecoverableError(`the job names ${what}, but Redis holds none for it`);
+        const file = join(workDir, name);
+        writeFileSync(file, bytes);
+        return file;
+      };
+      const initialWeightsFile = request.hasInitialWeights ? await fetch(initialWeightsKey(bullJobId), 'initial.ckpt', 'pre-trained weights') : undefined;
+      const data = await receiveCorpusFiles(request.config, request.dataFiles, join(workDir, 'data'), (field) => redis.getBuffer(dataFileKey(bullJobId, field))).catch(
+        (error: unknown) => {
+          throw error instanceof JobDataError ? new UnrecoverableError(`refused: ${error.message}`) : error;
+        },
+      );
+      const config = options.backend ? { ...data.config, backend: options.backend } : data.config;
+      const outputFile = join(workDir, 'output.bin');
+      const jobRequest: JobRequest =
+        request.task.kind === 'pretrain'
+          ? { kind: 'pretrain', jobId: request.jobId, config, outputFile }
+          : {
+              kind: 'defend',
+              jobId: request.jobId,
+              config,
+              defense: request.task.defense,
+              poisonedModelFile: await fetch(poisonedModelKey(bullJobId), 'model.ckpt', 'a CE model'),
+              ...(initialWeightsFile ? { initialWeightsFile } : {}),
+            };
+      const updates: Promise<unknown>[] = [];
+      const runningJob = startJob<unknown>(jobRequest, {
+        onBackend: (backend) => updates.push(job.updateProgress({ kind: 'backend', backend } satisfies RemoteProgress)),
+        onEvent: (event) => {
+          if (event.type !== 'step') updates.push(job.updateProgress({ kind: 'event', event } satisfies RemoteProgress));
+        },
+      });
+      running.set(bullJobId, runningJob);
+      let result: unknown;
+      try {
+        result = await runningJob.result;
+      } catch (error) {
+        if (error instanceof JobCancelledError) throw new UnrecoverableError('cancelled');
+        throw new UnrecoverableError(data.toAppPaths(error instanceof Error ? error.message : String(error)));
+      } finally {
+        running.delete(bullJobId);
+        await Promise.allSettled(updates);
+      }
+      if (request.task.kind === 'pretrain') {
+        const size = statSync(outputFile).size;
+        if (size > MAX_CHECKPOINT_BYTES) throw new UnrecoverableError(`pre-trained weights of ${size} bytes exceed the ${MAX_CHECKPOINT_BYTES}-byte limit for Redis`);
+        await redis.set(sideOutputKey(bullJobId), readFileSync(outputFile), 'EX', CHECKPOINT_TTL_SECONDS);
+      }
+      log(`job ${bullJobId} finished on ${workerName}`);
+      return { result, worker: workerName };
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  }
+
   /** Writes the job's newest checkpoint from Redis into the folder the engine resumes from; returns its epoch (0: none). */
   async function downloadCheckpoint(bullJobId: string, checkpointDir: string): Promise<number> {
     const bytes = await redis.getBuffer(checkpointKey(bullJobId));
@@ -260,6 +339,20 @@ export function createRemoteWorker(options: RemoteWorkerOptions): RemoteWorker {
 
 /** Refuses, without retries, a job this worker must not train: another engine version, or a payload that is not a valid run. */
 function validate(data: unknown): z.infer<typeof RemoteTrainJobSchema> {
+  checkEnvelope(data);
+  const parsed = RemoteTrainJobSchema.safeParse(data);
+  if (!parsed.success) throw new UnrecoverableError(`refused: invalid training job: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+function validateSide(data: unknown): RemoteSideJob {
+  checkEnvelope(data);
+  const parsed = RemoteSideJobSchema.safeParse(data);
+  if (!parsed.success) throw new UnrecoverableError(`refused: invalid pre-training or defense job: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+function checkEnvelope(data: unknown): void {
   const envelope = RemoteEnvelopeSchema.safeParse(data);
   if (!envelope.success) throw new UnrecoverableError(`refused: not a training job payload: ${z.prettifyError(envelope.error)}`);
   if (envelope.data.engineVersion !== ENGINE_VERSION) {
@@ -267,7 +360,4 @@ function validate(data: unknown): z.infer<typeof RemoteTrainJobSchema> {
       `refused: the job needs engine version ${envelope.data.engineVersion}, this worker runs engine version ${ENGINE_VERSION} (update the worker's checkout to the app's version)`,
     );
   }
-  const parsed = RemoteTrainJobSchema.safeParse(data);
-  if (!parsed.success) throw new UnrecoverableError(`refused: invalid training job: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
 }
