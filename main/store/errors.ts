@@ -15,7 +15,11 @@ export class StoreCorruptError extends StoreError {
   readonly file: string;
   readonly problems: readonly string[];
   constructor(file: string, problems: readonly string[], options?: ErrorOptions) {
-    const shown = problems.slice(0, 5).join('; ');
+    // One line: SQLite reports some damage as multi-line text, and the message goes into a dialog and a log line.
+    const shown = problems
+      .slice(0, 5)
+      .map((p) => p.replace(/\s+/g, ' ').trim())
+      .join('; ');
     super(
       `The DeCE Pilot database ${file} is damaged (${shown || 'unknown problem'}). ` +
         'It was left untouched. Restore it from a backup, or move it aside to start with an empty store.',

@@ -19,6 +19,7 @@ describeMigration(1, {
       'production_sign_offs',
       'production_switch_steps',
       'projects',
+      'run_leaders',
       'run_tags',
       'run_versions',
       'runs',
