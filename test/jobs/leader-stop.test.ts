@@ -22,6 +22,12 @@ const epochRow = (epoch: number, stop?: EpochMetrics['stop']): EpochMetrics => (
   ...(stop ? { stop } : {}),
 });
 
+/** At most `epochs` epochs, stopping after epoch 2: no gain of 100 points is ever "improving" (converged at minEpochs). */
+const stopsAfterEpoch2 = (config: RunConfig, epochs: number): RunConfig => ({
+  ...config,
+  training: { ...config.training, epochs, stopping: { minEpochs: 2, patience: 1, minAsrGain: 100, minBleuGain: 100, claimAsr: 50, budgetSeconds: null } },
+});
+
 function pairOfRuns() {
   const store = openTestStore(tempDir('dece-leader-rule-'));
   const { projectId, runId: leader } = queuedRun(store, tinyConfig('ce'));
@@ -77,12 +83,7 @@ describe('a pair trained side by side by the job service', () => {
   it('stops the follower at the epoch where the cross-entropy run stopped on its evidence', async () => {
     const dataDir = tempDir('dece-leader-pair-');
     const store = openTestStore(dataDir);
-    // CE stops after epoch 2 of at most 4: no gain of 100 points is ever "improving" (converged at minEpochs).
-    const withStopping = (config: RunConfig): RunConfig => ({
-      ...config,
-      training: { ...config.training, epochs: 4, stopping: { minEpochs: 2, patience: 1, minAsrGain: 100, minBleuGain: 100, claimAsr: 50, budgetSeconds: null } },
-    });
-    const { projectId, runId: ce } = queuedRun(store, withStopping(tinyConfig('ce')));
+    const { projectId, runId: ce } = queuedRun(store, stopsAfterEpoch2(tinyConfig('ce'), 4));
     // The follower's own config would train all 4 epochs: only following CE stops it at 2.
     const deceConfig = { ...tinyConfig('dece'), training: { ...tinyConfig('dece').training, epochs: 4 } };
     const dece = store.runs.create({ projectId, stage: 'pilot', name: 'dece', config: deceConfig, lossKind: 'dece', backend: 'wasm', leaderRunId: ce }).id;
@@ -103,12 +104,8 @@ describe('a follower that starts after its leader settled', () => {
   it('is told its stop epoch up front (any executor, a remote worker too, can train it) and stops there', async () => {
     const dataDir = tempDir('dece-leader-settled-');
     const store = openTestStore(dataDir);
-    const withStopping = (config: RunConfig): RunConfig => ({
-      ...config,
-      training: { ...config.training, epochs: 3, stopping: { minEpochs: 2, patience: 1, minAsrGain: 100, minBleuGain: 100, claimAsr: 50, budgetSeconds: null } },
-    });
-    const { projectId, runId: ce } = queuedRun(store, withStopping(tinyConfig('ce')));
-    const dece = store.runs.create({ projectId, stage: 'pilot', name: 'dece', config: withStopping(tinyConfig('dece')), lossKind: 'dece', backend: 'wasm', leaderRunId: ce }).id;
+    const { projectId, runId: ce } = queuedRun(store, stopsAfterEpoch2(tinyConfig('ce'), 3));
+    const dece = store.runs.create({ projectId, stage: 'pilot', name: 'dece', config: stopsAfterEpoch2(tinyConfig('dece'), 3), lossKind: 'dece', backend: 'wasm', leaderRunId: ce }).id;
     const requests: JobRequest[] = [];
     // One slot: CE trains to its stop first, then DeCE starts with CE's decision known.
     const jobs = jobService({
