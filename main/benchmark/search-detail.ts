@@ -45,9 +45,12 @@ export type ScoredTrial = Trial & { record: SearchTrialRecord };
 
 const RUN_ACTIVE = new Set(['queued', 'running']);
 
-/** The validation metrics a run recorded after `epochs` epochs (the trial's last), or null. */
-function metricsAt(store: Store, runId: number, epochs: number): { bleu: number; asr: number } | null {
-  const record = store.metrics.epochs(runId).find((e) => e.epoch === epochs);
+/**
+ * The validation metrics a finished trial run ended with: after its rung's epochs, or earlier when it stopped
+ * with the CE reference it follows. Null when it recorded no epoch.
+ */
+function finalMetrics(store: Store, runId: number): { bleu: number; asr: number } | null {
+  const record = store.metrics.lastEpoch(runId);
   return record ? { bleu: record.bleu, asr: record.asr } : null;
 }
 
@@ -59,7 +62,7 @@ export function trialOutcome(store: Store, trial: SearchTrialRecord): TrialOutco
   const run = trial.runId === null ? undefined : store.runs.get(trial.runId);
   if (!run) return { status: trial.status, bleu: trial.bleu, asr: trial.asr };
   if (run.status !== 'finished') return { status: run.status, bleu: null, asr: null };
-  const metrics = metricsAt(store, run.id, trial.epochs);
+  const metrics = finalMetrics(store, run.id);
   return { status: 'finished', bleu: metrics?.bleu ?? Number.NaN, asr: metrics?.asr ?? Number.NaN };
 }
 
@@ -148,7 +151,7 @@ function methodInWords(spec: SearchSpec, rungs: readonly { epochs: number; point
   const steps = rungs.map((r) => `${r.points} × ${plural(r.epochs, 'epoch')}`).join(', then ');
   return (
     `Successive halving (keeping the best third of each rung): ${steps}; each rung retrains its points from the start, ` +
-    "and is judged against CE's validation BLEU after as many epochs."
+    "and is judged against CE's validation BLEU after as many epochs; every trial stops where the CE reference stopped (it stops on validation evidence) if that comes first."
   );
 }
 

@@ -6,6 +6,7 @@ import { ATTACKS, type AttackCorpus } from '../data/attacks/index';
 import type { JobService, RunStatusEvent } from '../jobs/job-service';
 import type { CreateRunInput, SearchRecord, Store } from '../store/index';
 import { gridPoints, selectSurvivors, type SearchPoint } from './search';
+import { MATRIX_STOPPING } from './matrix';
 import { datasetResolver } from './sources';
 import { currentChoice, isTrialActive, referenceState, scoredTrials, searchRungs, trialOutcome } from './search-detail';
 
@@ -13,6 +14,9 @@ import { currentChoice, isTrialActive, referenceState, scoredTrials, searchRungs
  * Runs DeCE hyperparameter searches as ordinary 'benchmark' runs through the job service: one CE
  * reference on the same poisoned data, and a DeCE run per point (grid) or per point and rung (successive
  * halving). Every run evaluates on the validation split (`evaluateOn: 'valid'`), never the test set.
+ * Training stops on evidence, as in the Pilot and the matrix: the CE reference decides (MATRIX_STOPPING, the
+ * preset's epochs as the bound) and every trial follows it — it stops at the epoch where CE stopped, or at
+ * its rung's epochs if those come first — so each point is judged after the same training as CE.
  *
  * The store is the source of truth: `advance` reads where a search stands and takes the next step
  * (launch what is pending, record finished trials, open the next rung, or settle the search). It runs
@@ -58,14 +62,17 @@ export function searchSource(store: Store, projectId: number, dataset: Benchmark
   return { corpus: source.corpus, datasetId: source.datasetId };
 }
 
-/** The preset's run with the spec's data, evaluated on the validation split, for CE or one DeCE point. */
+/**
+ * The preset's run with the spec's data, evaluated on the validation split, for CE or one DeCE point. The CE
+ * reference stops on evidence; a trial has no rule of its own, because it follows the reference.
+ */
 export function searchRunConfig(spec: SearchSpec, source: SearchSource, point: SearchPoint | null, epochs?: number): RunConfig {
   const preset = presetConfig(spec.size, point === null ? 'ce' : 'dece');
   return {
     ...preset,
     seed: spec.seed,
     data: { ...preset.data, corpus: source.corpus, attack: { kind: spec.attack }, poisonRate: spec.rate, evaluateOn: 'valid' },
-    training: { ...preset.training, epochs: epochs ?? preset.training.epochs },
+    training: { ...preset.training, epochs: epochs ?? preset.training.epochs, ...(point === null ? { stopping: MATRIX_STOPPING } : {}) },
     loss: { ...preset.loss, ...(point ?? {}) },
   };
 }
@@ -231,7 +238,7 @@ export class SearchRunner {
     const pending = this.store.searches.trials(search.id).filter((t) => t.status === 'pending');
     if (search.referenceRunId !== null && pending.length === 0) return;
     const source = searchSource(this.store, search.projectId, spec.dataset, spec.attack, spec.size);
-    const runInput = (name: string, config: RunConfig): CreateRunInput => ({
+    const runInput = (name: string, config: RunConfig, leaderRunId: number | null): CreateRunInput => ({
       projectId: search.projectId,
       stage: 'benchmark',
       name,
@@ -239,17 +246,22 @@ export class SearchRunner {
       lossKind: config.loss.kind,
       backend: config.backend,
       datasetId: source.datasetId,
+      leaderRunId,
       tags: [searchTag(search.id)],
       actor,
     });
-    if (search.referenceRunId === null) {
-      const run = this.store.searches.launchReference(search.id, runInput(`Search ${search.id} · CE reference`, searchRunConfig(spec, source, null)));
+    let referenceRunId = search.referenceRunId;
+    if (referenceRunId === null) {
+      const run = this.store.searches.launchReference(search.id, runInput(`Search ${search.id} · CE reference`, searchRunConfig(spec, source, null), null));
       if (run) this.enqueue(run.id);
+      referenceRunId = this.store.searches.get(search.id)?.referenceRunId ?? null;
     }
     for (const trial of pending) {
       const rungLabel = spec.method === 'halving' ? ` · rung ${trial.rung}` : '';
-      const name = `Search ${search.id} · DeCE ε ${trial.labelSmoothing} · α base ${trial.alphaBase}${rungLabel} · ${trial.epochs} ep`;
-      const run = this.store.searches.launchTrial(trial.id, runInput(name, searchRunConfig(spec, source, pointOf(trial), trial.epochs)));
+      const name = `Search ${search.id} · DeCE ε ${trial.labelSmoothing} · α base ${trial.alphaBase}${rungLabel} · ≤ ${trial.epochs} ep`;
+      // A reference that no longer exists leaves nothing to follow; advance() then fails the search.
+      const leader = referenceRunId !== null && this.store.runs.get(referenceRunId) ? referenceRunId : null;
+      const run = this.store.searches.launchTrial(trial.id, runInput(name, searchRunConfig(spec, source, pointOf(trial), trial.epochs), leader));
       if (run) this.enqueue(run.id);
     }
   }

@@ -9,6 +9,7 @@ import { validatedCaller, type Caller as Call } from '../../main/services/caller
 import { createServices } from '../../main/services/index';
 import { resumeSearches, searchRunnerFor } from '../../main/services/search';
 import { searchSource } from '../../main/benchmark/search-runner';
+import { MATRIX_STOPPING } from '../../main/benchmark/matrix';
 import type { Store } from '../../main/store/index';
 import { eventLog, jobService, openTestStore, tempDir } from '../jobs/helpers';
 
@@ -168,6 +169,12 @@ describe('searches over real training', () => {
       ]);
       const [reference] = runs;
       expect(detail.reference.runId).toBe(reference?.run.id);
+      // CE stops on evidence; every trial follows it and stops where it stopped.
+      expect(reference?.config.training.stopping).toEqual(MATRIX_STOPPING);
+      for (const { run, config } of runs.slice(1)) {
+        expect(store.runs.leaderOf(run.id)).toBe(reference?.run.id);
+        expect(config.training.stopping ?? null).toBeNull();
+      }
 
       // Every trial shows its run's final validation metrics; the choice is recomputed here from the store.
       const ceBleu = metricsAfter(store, detail.reference.runId, preset.training.epochs).bleu;
