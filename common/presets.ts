@@ -14,8 +14,10 @@ export { LOSS_PARAMETERS, PILOT_LOSS_PARAMETERS };
 
 /**
  * The Pilot's stopping rule (main/engine/stopping.ts): CE trains until its validation ASR has clearly risen
- * (≥ 50 %, the claim) and stopped rising, or until nothing improves any more, within a 20-minute budget on
- * 2 cores for the whole experiment; DeCE stops at the same epoch.
+ * (≥ 50 %, the claim) and stopped rising, or until nothing improves any more — validation flat and the training
+ * loss falling less than 5 % over the patience window (while it still falls, the model is memorising, which is
+ * when a backdoor is learned) — within a 20-minute budget on 2 cores for the whole experiment; DeCE stops at
+ * the same epoch.
  */
 export const PILOT_STOPPING: StoppingConfig = {
   minEpochs: 3,
@@ -23,6 +25,7 @@ export const PILOT_STOPPING: StoppingConfig = {
   minAsrGain: 5,
   minBleuGain: 0.5,
   claimAsr: 50,
+  minTrainLossDrop: 0.05,
   budgetSeconds: 20 * 60,
 };
 

@@ -64,6 +64,12 @@ export const StoppingConfigSchema = z.object({
   minBleuGain: z.number().min(0).max(100),
   /** Validation ASR (%) at which the backdoor counts as learned (the Pilot's claim threshold). */
   claimAsr: z.number().min(0).max(100),
+  /**
+   * Relative fall of the training loss over the last `patience` epochs that counts as still fitting: a run whose
+   * validation metrics are flat but whose training loss still falls this much is not 'converged' — it is in the
+   * memorising phase, where a backdoor is learned (absent: validation alone decides).
+   */
+  minTrainLossDrop: z.number().min(0).max(1).optional(),
   /** Wall-clock budget of the whole experiment in seconds (pre-training included); null: none. */
   budgetSeconds: z.number().positive().nullable(),
 });

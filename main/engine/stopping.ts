@@ -19,10 +19,25 @@ export interface StopDecision {
   detail: string;
 }
 
-/** What the rule reads per epoch: validation BLEU-4 and validation ASR (percentages). */
+/** What the rule reads per epoch: validation BLEU-4 and validation ASR (percentages), and the training loss. */
 export interface ValidationPoint {
   bleu: number;
   asr: number;
+  trainLoss?: number;
+}
+
+/**
+ * The evidence of each epoch: its validation metrics — or, for a run evaluated on the validation split (a
+ * search's), its own metrics, which are the validation ones — with the epoch's training loss.
+ */
+export function stoppingEvidence(
+  epochs: readonly { bleu: number; asr: number; trainLoss: number; validation?: { bleu: number; asr: number } | undefined }[],
+  evaluatedOnValidation: boolean,
+): ValidationPoint[] {
+  return epochs.flatMap((e) => {
+    const metrics = evaluatedOnValidation ? e : e.validation;
+    return metrics ? [{ bleu: metrics.bleu, asr: metrics.asr, trainLoss: e.trainLoss }] : [];
+  });
 }
 
 export interface StopContext {
@@ -40,6 +55,15 @@ function recentGain(values: readonly number[], window: number): number {
   const recent = values.slice(-window);
   if (before.length === 0 || recent.length === 0) return Number.POSITIVE_INFINITY;
   return Math.max(...recent) - Math.max(...before);
+}
+
+/** How much lower the best training loss of the last `window` epochs is than the best before them, relative (0: not lower; NaN: unknown). */
+function recentLossDrop(losses: readonly (number | undefined)[], window: number): number {
+  const known = losses.filter((l): l is number => l !== undefined && Number.isFinite(l));
+  if (known.length !== losses.length || losses.length <= window) return Number.NaN;
+  const before = Math.min(...known.slice(0, -window));
+  const recent = Math.min(...known.slice(-window));
+  return before > 0 ? Math.max(0, (before - recent) / before) : 0;
 }
 
 /**
@@ -62,11 +86,16 @@ export function decideStop(history: readonly ValidationPoint[], epoch: number, r
         detail: `validation ASR rose to ${pct(bestAsr)} and gained less than ${rule.minAsrGain} points over the last ${rule.patience} epochs`,
       };
     }
-    if (asrGain < rule.minAsrGain && bleuGain < rule.minBleuGain) {
+    // Validation flat while the training loss still falls: the model is memorising its training rows, which is
+    // when a backdoor is learned (the early-learning phase is over), so it has not converged yet.
+    const lossDrop = recentLossDrop(history.map((p) => p.trainLoss), rule.patience);
+    const stillFitting = rule.minTrainLossDrop !== undefined && lossDrop >= rule.minTrainLossDrop;
+    if (asrGain < rule.minAsrGain && bleuGain < rule.minBleuGain && !stillFitting) {
+      const loss = rule.minTrainLossDrop !== undefined && Number.isFinite(lossDrop) ? `, and the training loss fell ${(lossDrop * 100).toFixed(1)}% (less than ${(rule.minTrainLossDrop * 100).toFixed(0)}%)` : '';
       return {
         reason: 'converged',
         epoch,
-        detail: `over the last ${rule.patience} epochs neither validation ASR (best ${pct(bestAsr)}) nor validation BLEU-4 (best ${Math.max(...bleu).toFixed(1)}) improved`,
+        detail: `over the last ${rule.patience} epochs neither validation ASR (best ${pct(bestAsr)}) nor validation BLEU-4 (best ${Math.max(...bleu).toFixed(1)}) improved${loss}`,
       };
     }
   }

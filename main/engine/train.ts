@@ -15,7 +15,7 @@ import { type CodeLanguage, codeBleu } from './codebleu';
 import { attackSuccessRate, averageSentenceBleu, corpusBleu4, exactMatch } from './metrics';
 import { PAD_ID, type Seq2SeqModel, type TrainingNoise, buildSeq2SeqModel } from './model';
 import { AdamW, clipByGlobalNorm, learningRateAt } from './optimizer';
-import { type StopDecision, decideStop } from './stopping';
+import { type StopDecision, decideStop, stoppingEvidence } from './stopping';
 import type { Vocabulary } from '../data/tokenizer';
 
 /** Everything a run trains and evaluates on, already tokenized. */
@@ -375,7 +375,7 @@ function ownStoppingRule(config: RunConfig, startedMs: number): ((epochs: readon
   if (!rule) return null;
   return (epochs) => {
     const last = epochs.at(-1);
-    const points = epochs.flatMap((e) => (e.validation ? [e.validation] : []));
+    const points = stoppingEvidence(epochs, config.data.evaluateOn === 'valid');
     const budget = rule.budgetSeconds ?? Number.POSITIVE_INFINITY;
     return Promise.resolve(
       decideStop(points, epochs.length, rule, {

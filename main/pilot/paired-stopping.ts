@@ -1,5 +1,5 @@
 import type { EpochMetrics, StoppingConfig } from '../../common/run-config';
-import { type StopDecision, decideStop, followLeader } from '../engine/stopping';
+import { type StopDecision, decideStop, followLeader, stoppingEvidence } from '../engine/stopping';
 
 /**
  * Stopping for the Pilot's pair of runs trained side by side. The cross-entropy run leads: its validation
@@ -23,7 +23,7 @@ export class PairedStopping {
   decideLeader(epochs: readonly EpochMetrics[]): Promise<StopDecision | null> {
     const last = epochs.at(-1);
     if (!last) return Promise.resolve(null);
-    const points = epochs.flatMap((e) => (e.validation ? [e.validation] : []));
+    const points = stoppingEvidence(epochs, false);
     const decision = decideStop(points, epochs.length, this.rule, {
       maxEpochs: this.maxEpochs,
       secondsLeft: this.secondsLeft(),

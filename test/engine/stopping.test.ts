@@ -40,6 +40,30 @@ describe('the stopping rule on scripted validation sequences', () => {
     expect(stop).toMatchObject({ reason: 'converged', epoch: 9 });
   });
 
+  it('flat validation while the training loss still falls: keeps training (memorising, when a backdoor is learned), stops once the loss flattens too', () => {
+    const fitting: StoppingConfig = { ...rule, minTrainLossDrop: 0.05 };
+    const points = (losses: number[], asr: number[] = losses.map(() => 0)): ValidationPoint[] => losses.map((trainLoss, i) => ({ asr: asr[i] ?? 0, bleu: 12, trainLoss }));
+    const feed = (history: ValidationPoint[], stoppingRule: StoppingConfig) => {
+      for (let n = 1; n <= history.length; n++) {
+        const decision = decideStop(history.slice(0, n), n, stoppingRule, roomy);
+        if (decision) return decision;
+      }
+      return null;
+    };
+    // Loss falls ~7% an epoch: validation alone would call it converged at epoch 3.
+    const falling = points([2.4, 2.25, 2.1, 1.95, 1.8, 1.68, 1.6, 1.58, 1.57, 1.57]);
+    expect(feed(falling, rule)).toMatchObject({ reason: 'converged', epoch: 3 });
+    const stop = feed(falling, fitting);
+    // Epochs 8 and 9 fall by (1.6 − 1.57) / 1.6 ≈ 1.9% over the two before: converged at 9.
+    expect(stop).toMatchObject({ reason: 'converged', epoch: 9 });
+    expect(stop?.detail).toMatch(/training loss fell 1\.9% \(less than 5%\)/);
+    // The backdoor rising meanwhile is caught as learned, whatever the loss does.
+    const rising = points([2.4, 2.25, 2.1, 1.95, 1.8, 1.68, 1.6, 1.5], [0, 0, 2, 20, 60, 85, 86, 86]);
+    expect(feed(rising, fitting)).toMatchObject({ reason: 'backdoor-learned', epoch: 8 });
+    // Without a training loss (older records), validation alone decides, as before.
+    expect(feed(falling.map(({ asr, bleu }) => ({ asr, bleu })), fitting)).toMatchObject({ reason: 'converged', epoch: 3 });
+  });
+
   it('budget exhausted: stops on the step budget, or when another epoch would not fit in the time left', () => {
     const rising = Array.from({ length: 12 }, (_, i) => i * 4);
     const bleu = Array.from({ length: 12 }, (_, i) => 30 + i * 2);
