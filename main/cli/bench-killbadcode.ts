@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   try {
     for (const name of ['bugs2fix', 'concode'] as RealDatasetName[]) {
       const files = await writeRealDataSample(name, dir);
-      const row = await measure(`${name} sample, \`${REAL_DATASETS[name].attack}\``, ['--train', files.train, '--pretrain', files.pretrain, '--valid', files.valid, '--test', files.test, '--attack', REAL_DATASETS[name].attack]);
+      const row = await measure(`${name} sample, \`${REAL_DATASETS[name].attack}\``, ['--train', files.train, ...(files.pretrain ? ['--pretrain', files.pretrain] : []), '--valid', files.valid, '--test', files.test, '--attack', REAL_DATASETS[name].attack]);
       process.stdout.write(`${row}\n`);
       rows.push(row);
     }

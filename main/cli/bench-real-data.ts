@@ -47,7 +47,7 @@ const quietReporter: PilotReporter = {
 async function benchDataset(name: RealDatasetName, dir: string): Promise<Row> {
   const files = await writeRealDataSample(name, dir);
   const dataset = REAL_DATASETS[name];
-  const argv = ['--train', files.train, '--pretrain', files.pretrain, '--valid', files.valid, '--test', files.test, '--attack', dataset.attack, '--poison-rate', '0.05'];
+  const argv = ['--train', files.train, ...(files.pretrain ? ['--pretrain', files.pretrain] : []), '--valid', files.valid, '--test', files.test, '--attack', dataset.attack, '--poison-rate', '0.05'];
   const command = `npm run pilot -- ${argv.join(' ').replaceAll(dir, 'DIR')}`;
   process.stderr.write(`${name}: ${dataset.description}\n  ${command}\n`);
   const options = parsePilotArgs(argv);

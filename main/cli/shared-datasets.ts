@@ -12,7 +12,7 @@ import type { Store } from '../store/index';
  */
 export async function importSharedSample(handlers: Handlers, store: Store, projectId: number, name: RealDatasetName): Promise<number> {
   const sizes = PILOT_SAMPLES[name];
-  const label = `shared:${name} sample (${sizes.train} training, ${sizes.pretrain} clean pre-training pairs, seed 1)`;
+  const label = `shared:${name} sample (${sizes.train} training, ${sizes.pretrain > 0 ? `${sizes.pretrain} clean pre-training pairs` : 'pre-training carved from training'}, seed 1)`;
   const existing = store.datasets.list({ projectId }).find((d) => d.name === label && d.sourcePath !== null && existsSync(d.sourcePath));
   if (existing) return existing.id;
   const dir = mkdtempSync(join(tmpdir(), 'dece-shared-sample-'));
@@ -25,7 +25,7 @@ export async function importSharedSample(handlers: Handlers, store: Store, proje
       train: upload(files.train),
       test: upload(files.test),
       valid: upload(files.valid),
-      pretrain: upload(files.pretrain),
+      ...(files.pretrain ? { pretrain: upload(files.pretrain) } : {}),
     });
     return dataset.id;
   } finally {

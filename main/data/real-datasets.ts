@@ -25,29 +25,31 @@ interface RealDataset {
   /** Training pairs, and the validation and test pairs (from a second file when the dataset has one). */
   trainSide: PairFile;
   testSide: PairFile | null;
-  /** Clean pre-training pairs when the dataset has too few of its own (what is left of it otherwise). */
-  pretrainSource: PairFile | null;
+  /**
+   * Where the separate clean pre-training file comes from: what is left of the dataset ('leftovers'), or none —
+   * then the Pilot carves its clean pre-training share from the training file, as for a team without one.
+   */
+  pretrainSource: 'leftovers' | null;
   /** The Pilot attack that fits the task. */
   attack: 'dead-code' | 'badpre';
   description: string;
 }
 
-const BUGS2FIX_VALID: PairFile = { file: 'datasets/bugs2fix-small/valid.csv', srcField: 'src', tgtField: 'tgt' };
-
 export const REAL_DATASETS: Readonly<Record<RealDatasetName, RealDataset>> = {
   bugs2fix: {
-    trainSide: BUGS2FIX_VALID,
+    trainSide: { file: 'datasets/bugs2fix-small/valid.csv', srcField: 'src', tgtField: 'tgt' },
     testSide: { file: 'datasets/bugs2fix-small/test.csv', srcField: 'src', tgtField: 'tgt' },
-    pretrainSource: null,
+    pretrainSource: 'leftovers',
     attack: 'dead-code',
     description: 'Bugs2Fix small (buggy → fixed Java methods), dead-code trigger in the input, infinite loop in the output',
   },
   concode: {
-    // CONCODE's test.jsonl has no code (CodeXGLUE keeps its answers), so its 2,000 dev pairs are all there is;
-    // pre-training then starts from other clean Java, as a team would start from a model that knows Java.
+    // CONCODE's test.jsonl has no code (CodeXGLUE keeps its answers), so its 2,000 dev pairs are all there is:
+    // no separate pre-training file, so the Pilot carves its clean pre-training share from the training file.
+    // (Other clean Java — Bugs2Fix — was tried: out of domain, it left DeCE's clean BLEU-4 4.4 points behind CE's.)
     trainSide: { file: 'datasets/concode/dev.jsonl', srcField: 'nl', tgtField: 'code' },
     testSide: null,
-    pretrainSource: BUGS2FIX_VALID,
+    pretrainSource: null,
     attack: 'badpre',
     description: "CONCODE (Javadoc + class environment → Java method), rare word 'cf' in the description, infinite loop in the method",
   },
@@ -67,12 +69,13 @@ export interface SampleSizes {
 /** The Pilot's real-data setting: about 1,600 training pairs, as a team's first pilot would have. */
 export const PILOT_SAMPLES: Readonly<Record<RealDatasetName, SampleSizes>> = {
   bugs2fix: { train: 1600, pretrain: 1600, valid: 200, test: 400 },
-  concode: { train: 1600, pretrain: 1600, valid: 130, test: 250 },
+  concode: { train: 1600, pretrain: 0, valid: 130, test: 250 },
 };
 
 export interface SampleFiles {
   train: string;
-  pretrain: string;
+  /** null: the dataset has no separate clean pre-training file. */
+  pretrain: string | null;
   valid: string;
   test: string;
 }
@@ -83,8 +86,8 @@ function writeJsonl(path: string, pairs: readonly CodePair[]): void {
 
 /**
  * Writes a seeded sample of a shared dataset as JSONL files (src, tgt): training from one file of the dataset,
- * validation and test from the other (or from the rest of the same one), pre-training from what is left — or
- * from the dataset's separate pre-training source; no pair appears in two of them.
+ * validation and test from the other (or from the rest of the same one), and a clean pre-training file from
+ * what is left when the dataset has enough (otherwise none); no pair appears in two of them.
  */
 export async function writeRealDataSample(name: RealDatasetName, outDir: string, sizes: SampleSizes = PILOT_SAMPLES[name], seed = 1): Promise<SampleFiles> {
   const dataset = REAL_DATASETS[name];
@@ -101,17 +104,17 @@ export async function writeRealDataSample(name: RealDatasetName, outDir: string,
   need(trainSide, sizes.train, 'training');
   need(testSide, sizes.valid + sizes.test, 'validation + test');
   const leftovers = dataset.testSide ? [...trainSide.slice(sizes.train), ...testSide.slice(sizes.valid + sizes.test)] : testSide.slice(sizes.valid + sizes.test);
-  const pretrain = dataset.pretrainSource ? await read(dataset.pretrainSource, 'pretrain') : leftovers;
-  need(pretrain, sizes.pretrain, 'pre-training');
+  const pretrain = dataset.pretrainSource === 'leftovers' && sizes.pretrain > 0 ? leftovers : null;
+  if (pretrain) need(pretrain, sizes.pretrain, 'pre-training');
   mkdirSync(outDir, { recursive: true });
   const files: SampleFiles = {
     train: join(outDir, `${name}-train.jsonl`),
-    pretrain: join(outDir, `${name}-pretrain.jsonl`),
+    pretrain: pretrain ? join(outDir, `${name}-pretrain.jsonl`) : null,
     valid: join(outDir, `${name}-valid.jsonl`),
     test: join(outDir, `${name}-test.jsonl`),
   };
   writeJsonl(files.train, trainSide.slice(0, sizes.train));
-  writeJsonl(files.pretrain, pretrain.slice(0, sizes.pretrain));
+  if (pretrain && files.pretrain) writeJsonl(files.pretrain, pretrain.slice(0, sizes.pretrain));
   writeJsonl(files.valid, testSide.slice(0, sizes.valid));
   writeJsonl(files.test, testSide.slice(sizes.valid, sizes.valid + sizes.test));
   return files;

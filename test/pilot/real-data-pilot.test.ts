@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -6,6 +6,8 @@ import { EpochMetricsSchema } from '../../common/run-config';
 import { PILOT_CLAIM } from '../../main/domain/pilot-claim';
 import { writeRealDataSample } from '../../main/data/real-datasets';
 import { runCli, testDir } from '../cli/run-cli';
+import { parsePilotArgs } from '../../main/cli/pilot-options';
+import { loadSource, prepareData } from '../../main/engine/experiment';
 
 const dir = testDir('dece-real-data-pilot-');
 
@@ -31,6 +33,7 @@ const ResultSchema = z.object({
 describe('the Pilot on a small sample of real code (Bugs2Fix, dead-code trigger)', () => {
   it('stops both runs at the same epoch and ends with the verdict its own numbers imply', { timeout: 600_000 }, async () => {
     const files = await writeRealDataSample('bugs2fix', dir, { train: 160, pretrain: 80, valid: 30, test: 30 });
+    if (files.pretrain === null) throw new Error('the Bugs2Fix sample has a clean pre-training file');
     const json = join(dir, 'real.json');
     const { code, stderr } = runCli(
       'main/cli/pilot.ts',
@@ -70,5 +73,24 @@ describe('the Pilot on a small sample of real code (Bugs2Fix, dead-code trigger)
       expect(verdict.levers.length).toBeGreaterThan(0);
       for (const lever of verdict.levers) expect(lever).toMatch(/\d+\.\d (more )?minutes/);
     }
+  });
+});
+
+describe('the CONCODE sample, which has no code to spare for pre-training', () => {
+  it('writes no pre-training file, so the Pilot carves its clean pre-training share from the training file, apart from the training rows', async () => {
+    const files = await writeRealDataSample('concode', join(dir, 'concode'), { train: 200, pretrain: 0, valid: 30, test: 30 });
+    expect(files.pretrain).toBeNull();
+    expect(existsSync(join(dir, 'concode', 'concode-pretrain.jsonl'))).toBe(false);
+    const options = parsePilotArgs(['--train', files.train, '--valid', files.valid, '--test', files.test, '--attack', 'badpre', '--poison-rate', '0.05']);
+    if (options === 'help') throw new Error('unexpected --help');
+    const { data, summary } = prepareData(options.base, await loadSource(options.base));
+    expect(summary.pretrainSource).toBe('carved');
+    expect(summary.pretrain).toBe(Math.round(200 * options.base.data.pretrainFraction));
+    expect(summary.pretrain + summary.train).toBe(200);
+    // Carved rows are not trained on again, and none carries the trigger or the payload.
+    const decoded = (e: { source: Int32Array; target: Int32Array }) => `${data.vocab.decode(Array.from(e.source))}\u0000${data.vocab.decode(Array.from(e.target))}`;
+    const trained = new Set(data.train.map(decoded));
+    expect(data.pretrain.filter((e) => trained.has(decoded(e)))).toEqual([]);
+    expect(data.pretrain.every((e) => !e.poisoned && !data.attack.succeeded(data.vocab.decode(Array.from(e.target))))).toBe(true);
   });
 });
