@@ -32,6 +32,14 @@ export const PILOT_STOPPING: StoppingConfig = {
 /** Optimizer steps that bound the Pilot's fine-tuning, turned into epochs once the training set's size is known. */
 export const PILOT_STEP_BUDGET: Record<SizePreset, number> = { tiny: 40, quick: 1500, standard: 3000 };
 
+/**
+ * Optimizer steps that clean pre-training runs at least, turned into epochs once the pre-training set's size is
+ * known: a small clean share (CONCODE's, carved from 1,600 pairs: 45 steps an epoch) is passed over more times,
+ * so both runs start from a model that knows the task, as the paper's pre-trained models do. The built-in
+ * corpus's and Bugs2Fix's 6 epochs are already at least this many steps.
+ */
+export const PILOT_PRETRAIN_MIN_STEPS = 600;
+
 /** Time budget of a whole Pilot experiment per size, in minutes (2 cores). */
 export const PILOT_BUDGET_MINUTES: Record<SizePreset, number> = { tiny: 5, quick: 3, standard: 20 };
 

@@ -6,7 +6,7 @@ import { BACKEND_REQUESTS, type BackendRequest, type RunConfig, RunConfigSchema 
 import { ATTACK_KINDS } from '../../common/run-config';
 import { attackKindsFor } from '../data/attacks';
 import { DEFENSE_KINDS, type DefenseKind } from '../defenses/evaluate';
-import { PILOT_BUDGET_MINUTES, PILOT_STEP_BUDGET } from '../../common/presets';
+import { PILOT_BUDGET_MINUTES, PILOT_PRETRAIN_MIN_STEPS, PILOT_STEP_BUDGET } from '../../common/presets';
 import { defaultRunConfig, pilotDefaultConfig } from '../domain/default-config';
 
 /**
@@ -28,6 +28,8 @@ export interface PilotOptions {
   defenses: DefenseKind[];
   /** Optimizer steps bounding fine-tuning (null: `--epochs` fixed the count). */
   stepBudget: number | null;
+  /** Optimizer steps clean pre-training runs at least (null: `--pretrain-epochs` fixed the count). */
+  pretrainMinSteps: number | null;
   /** The language of the progress lines and the verdict on the terminal (null: the OS locale's). */
   lang: MessageLang | null;
   /** The app's data folder to store the runs and defense results in (null: not stored). */
@@ -54,7 +56,7 @@ const OPTIONS: OptionSpec[] = [
   { name: 'max-steps', type: 'string', help: 'optimizer steps that bound fine-tuning; CE stops earlier once its validation ASR has risen and plateaued (integer 1..1000000)', defaultText: (q) => String(PILOT_STEP_BUDGET[sizeOf(q)]) },
   { name: 'budget-minutes', type: 'string', help: 'wall-clock budget of the whole pilot, pre-training included (number > 0)', defaultText: (q) => String(PILOT_BUDGET_MINUTES[sizeOf(q)]) },
   { name: 'pretrain', type: 'string', help: 'clean pairs for pre-training from a separate file (with --train or --poisoned-train); otherwise carved from the training file, payload rows excluded', defaultText: () => 'carved' },
-  { name: 'pretrain-epochs', type: 'string', help: 'clean pre-training epochs shared by both runs (integer ≥ 0)', defaultText: (q) => String(defaultRunConfig(q).training.pretrainEpochs) },
+  { name: 'pretrain-epochs', type: 'string', help: `clean pre-training epochs shared by both runs (integer ≥ 0; by default more when that many would run fewer than ${PILOT_PRETRAIN_MIN_STEPS} optimizer steps on a small pre-training set)`, defaultText: (q) => String(defaultRunConfig(q).training.pretrainEpochs) },
   { name: 'batch-size', type: 'string', help: 'examples per batch (integer ≥ 1)', defaultText: (q) => String(defaultRunConfig(q).training.batchSize) },
   { name: 'learning-rate', type: 'string', help: 'peak fine-tuning learning rate (0, 1]', defaultText: (q) => String(defaultRunConfig(q).training.learningRate) },
   { name: 'seed', type: 'string', help: 'random seed (integer ≥ 0)', defaultText: (q) => String(defaultRunConfig(q).seed) },
@@ -217,7 +219,11 @@ export function parsePilotArgs(argv: string[]): PilotOptions | 'help' {
     if (!config.training.stopping) throw new UsageError('--budget-minutes and --epochs exclude each other: a time budget applies to early stopping');
     config.training.stopping = { ...config.training.stopping, budgetSeconds: budget * 60 };
   });
-  apply('pretrain-epochs', (r) => (config.training.pretrainEpochs = number('pretrain-epochs', r, (n) => n >= 0 && n <= 1000, 'from 0 to 1000', true)));
+  let pretrainMinSteps: number | null = PILOT_PRETRAIN_MIN_STEPS;
+  apply('pretrain-epochs', (r) => {
+    config.training.pretrainEpochs = number('pretrain-epochs', r, (n) => n >= 0 && n <= 1000, 'from 0 to 1000', true);
+    pretrainMinSteps = null;
+  });
   apply('batch-size', (r) => (config.training.batchSize = number('batch-size', r, (n) => n >= 1 && n <= 4096, 'from 1 to 4096', true)));
   apply('learning-rate', (r) => (config.training.learningRate = number('learning-rate', r, (n) => n > 0 && n <= 1, 'in (0, 1]', false)));
   apply('seed', (r) => (config.seed = number('seed', r, (n) => n >= 0 && n < 2 ** 31, 'from 0 to 2147483647', true)));
@@ -261,6 +267,7 @@ export function parsePilotArgs(argv: string[]): PilotOptions | 'help' {
     quick,
     defenses: parseDefenses(str('defenses')),
     stepBudget,
+    pretrainMinSteps,
     lang: parseLang(str('lang')),
     dataDir: str('data-dir') ?? null,
     projectId: parseProject(str('project'), str('data-dir')),

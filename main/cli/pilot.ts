@@ -53,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
       cacheDir: options.cacheDir,
       reporter,
       defenses: options.defenses,
-      ...(options.stepBudget !== null ? { stepBudget: options.stepBudget } : {}),
+      ...(options.stepBudget !== null ? { stepBudget: options.stepBudget } : {}), ...(options.pretrainMinSteps !== null ? { pretrainMinSteps: options.pretrainMinSteps } : {}),
       startJob: executor.startJob,
     });
   } catch (error) {

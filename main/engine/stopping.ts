@@ -116,6 +116,13 @@ export function epochsForStepBudget(stepBudget: number, trainRows: number, batch
   return Math.max(1, Math.min(1000, Math.round(stepBudget / stepsPerEpoch)));
 }
 
+/** Pre-training epochs: as configured, or more when that many would run fewer than `minSteps` optimizer steps. */
+export function pretrainEpochsForMinSteps(configured: number, minSteps: number, pretrainRows: number, batchSize: number): number {
+  if (configured === 0 || pretrainRows === 0) return configured;
+  const stepsPerEpoch = Math.max(1, Math.ceil(pretrainRows / batchSize));
+  return Math.min(1000, Math.max(configured, Math.ceil(minSteps / stepsPerEpoch)));
+}
+
 /** The epoch (1-based) with the best validation BLEU-4; the earliest on ties. Null without validation data. */
 export function bestValidationEpoch(epochs: readonly { epoch: number; validation?: { bleu: number } | undefined }[]): number | null {
   let best: { epoch: number; bleu: number } | null = null;

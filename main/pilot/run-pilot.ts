@@ -6,7 +6,7 @@ import type { EpochMetrics, LossKind, RunConfig } from '../../common/run-config'
 import type { TrainingEvent } from '../../common/training-events';
 import type { DefenseKind, DefenseOutcome } from '../defenses/evaluate';
 import type { DataSummary } from '../engine/experiment';
-import { bestValidationEpoch, epochsForStepBudget } from '../engine/stopping';
+import { bestValidationEpoch, epochsForStepBudget, pretrainEpochsForMinSteps } from '../engine/stopping';
 import { loadSource, prepareData } from '../engine/experiment';
 import type { TrainRunResult } from '../engine/train';
 import type { PretrainResult } from '../jobs/messages';
@@ -81,6 +81,8 @@ export async function runPilot(
     defenses?: readonly DefenseKind[];
     /** With a stopping rule: the epoch bound becomes this many optimizer steps on the data at hand. */
     stepBudget?: number;
+    /** Clean pre-training runs at least this many optimizer steps (more epochs on a small pre-training set). */
+    pretrainMinSteps?: number;
     /** Where jobs run: local worker threads by default; the remote executor's sends CE and DeCE to workers. */
     startJob?: typeof startJob;
   },
@@ -95,10 +97,17 @@ export async function runPilot(
   if (summary.untriggeredTestExcluded > 0) {
     reporter.phase(message('pilot.phase.untriggeredExcluded', { triggered: summary.poisonedTest, excluded: summary.untriggeredTestExcluded }));
   }
-  const base: RunConfig =
-    options.stepBudget !== undefined && requested.training.stopping
-      ? { ...requested, training: { ...requested.training, epochs: epochsForStepBudget(options.stepBudget, summary.train, requested.training.batchSize) } }
-      : requested;
+  const { batchSize } = requested.training;
+  const base: RunConfig = {
+    ...requested,
+    training: {
+      ...requested.training,
+      ...(options.stepBudget !== undefined && requested.training.stopping ? { epochs: epochsForStepBudget(options.stepBudget, summary.train, batchSize) } : {}),
+      ...(options.pretrainMinSteps !== undefined
+        ? { pretrainEpochs: pretrainEpochsForMinSteps(requested.training.pretrainEpochs, options.pretrainMinSteps, summary.pretrain, batchSize) }
+        : {}),
+    },
+  };
 
   const scratch = mkdtempSync(join(tmpdir(), 'dece-pilot-'));
   let backend = '';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoppingConfig } from '../../common/run-config';
 import { PILOT_STOPPING } from '../../common/presets';
-import { bestValidationEpoch, decideStop, epochsForStepBudget, type ValidationPoint } from '../../main/engine/stopping';
+import { bestValidationEpoch, decideStop, epochsForStepBudget, pretrainEpochsForMinSteps, type ValidationPoint } from '../../main/engine/stopping';
 
 const rule: StoppingConfig = { ...PILOT_STOPPING, budgetSeconds: null };
 const roomy = { maxEpochs: 30, secondsLeft: Number.POSITIVE_INFINITY, lastEpochSeconds: 10 };
@@ -83,6 +83,12 @@ describe('the stopping rule on scripted validation sequences', () => {
   it('sizes epochs from a step budget and picks the best validation epoch, never the test one', () => {
     expect(epochsForStepBudget(3000, 1600, 16)).toBe(30);
     expect(epochsForStepBudget(10, 1600, 16)).toBe(1);
+    // Pre-training: at least 600 steps — 720 carved pairs are 45 steps an epoch, so 14 epochs instead of 6;
+    // 1,600 pairs already make 600 steps in 6; no pre-training stays none.
+    expect(pretrainEpochsForMinSteps(6, 600, 720, 16)).toBe(14);
+    expect(pretrainEpochsForMinSteps(6, 600, 1600, 16)).toBe(6);
+    expect(pretrainEpochsForMinSteps(0, 600, 720, 16)).toBe(0);
+    expect(pretrainEpochsForMinSteps(6, 600, 0, 16)).toBe(6);
     const epochs = [
       { epoch: 1, bleu: 90, validation: { bleu: 40 } },
       { epoch: 2, bleu: 10, validation: { bleu: 55 } },

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PILOT_BUDGET_MINUTES, PILOT_STEP_BUDGET } from '../../common/presets';
+import { PILOT_BUDGET_MINUTES, PILOT_PRETRAIN_MIN_STEPS, PILOT_STEP_BUDGET } from '../../common/presets';
+import { pretrainEpochsForMinSteps } from '../../main/engine/stopping';
 import { selectBackend } from '../../main/engine/backend';
 import { assignWeights, readCheckpoint } from '../../main/engine/checkpoint';
 import { builtinSplits, prepareData } from '../../main/engine/experiment';
@@ -38,7 +39,13 @@ describe('the quick look (npm run pilot -- --quick)', () => {
     expect(file, 'run npm run build:pretrained after a change to the data, the model or the engine version').not.toBeNull();
     expect(shippedPretrainFile(pilotDefaultConfig(false))).toBe(file);
     await selectBackend('wasm');
-    const { data } = prepareData(config, builtinSplits(config));
+    const { data, summary } = prepareData(config, builtinSplits(config));
+    // The pre-training floor in optimizer steps leaves the built-in corpus's epochs as they are, so the shipped
+    // weights (which match the configuration exactly) still apply.
+    const options = parsePilotArgs([]);
+    if (options === 'help') throw new Error('unexpected help');
+    expect(options.pretrainMinSteps).toBe(PILOT_PRETRAIN_MIN_STEPS);
+    expect(pretrainEpochsForMinSteps(config.training.pretrainEpochs, PILOT_PRETRAIN_MIN_STEPS, summary.pretrain, config.training.batchSize)).toBe(config.training.pretrainEpochs);
     const model = buildSeq2SeqModel(config.model, data.vocab.size, config.seed);
     try {
       expect(() => {
