@@ -44,9 +44,9 @@ export const PILOT_PRETRAIN_MIN_STEPS = 600;
 export const PILOT_BUDGET_MINUTES: Record<SizePreset, number> = { tiny: 5, quick: 3, standard: 20 };
 
 /**
- * A Pilot run of this size: the preset with the stopping rule and its time budget. `training.epochs` is only
- * the bound until the Pilot knows the data and sizes it from PILOT_STEP_BUDGET. The tiny smoke-test size
- * keeps a fixed epoch count.
+ * A Pilot run of this size: the preset with the stopping rule and its time budget, and pre-training of at least
+ * PILOT_PRETRAIN_MIN_STEPS steps. `training.epochs` is only the bound until the Pilot knows the data and sizes it
+ * from PILOT_STEP_BUDGET. The tiny smoke-test size keeps a fixed epoch count.
  */
 export function pilotPresetConfig(size: SizePreset, loss: LossKind = 'dece'): RunConfig {
   if (size === 'tiny') return presetConfig(size, loss);
@@ -58,7 +58,7 @@ export function pilotPresetConfig(size: SizePreset, loss: LossKind = 'dece'): Ru
   return {
     ...config,
     data: { ...config.data, evalLimit: size === 'quick' ? 100 : config.data.evalLimit },
-    training: { ...config.training, epochs: 30, stopping },
+    training: { ...config.training, epochs: 30, stopping, pretrainMinSteps: PILOT_PRETRAIN_MIN_STEPS },
   };
 }
 

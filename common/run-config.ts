@@ -88,6 +88,11 @@ export const TrainingConfigSchema = z.object({
   followStop: z.object({ epoch: z.int().min(1).max(1000), detail: z.string().min(1).max(2000) }).optional(),
   /** Epochs of clean pre-training with CE before fine-tuning, shared by every loss (0 = train from scratch). */
   pretrainEpochs: z.int().min(0).max(1000),
+  /**
+   * Pre-training runs at least this many optimizer steps: more epochs than `pretrainEpochs` on a small pre-training
+   * set (the engine sizes it once the data is known; absent: exactly `pretrainEpochs`).
+   */
+  pretrainMinSteps: z.int().min(1).max(1_000_000).optional(),
   batchSize: z.int().min(1).max(4096),
   learningRate: z.number().gt(0).max(1),
   pretrainLearningRate: z.number().gt(0).max(1),

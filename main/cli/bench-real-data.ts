@@ -52,7 +52,7 @@ async function benchDataset(name: RealDatasetName, dir: string): Promise<Row> {
   process.stderr.write(`${name}: ${dataset.description}\n  ${command}\n`);
   const options = parsePilotArgs(argv);
   if (options === 'help') throw new Error('unexpected --help');
-  const result = await runPilot(options.base, { cacheDir: null, reporter: quietReporter, ...(options.stepBudget !== null ? { stepBudget: options.stepBudget } : {}), ...(options.pretrainMinSteps !== null ? { pretrainMinSteps: options.pretrainMinSteps } : {}) });
+  const result = await runPilot(options.base, { cacheDir: null, reporter: quietReporter, ...(options.stepBudget !== null ? { stepBudget: options.stepBudget } : {}) });
   const { verdict } = result;
   process.stderr.write(`  verdict: ${verdict.summary}\n`);
   return {

@@ -28,8 +28,6 @@ export interface PilotOptions {
   defenses: DefenseKind[];
   /** Optimizer steps bounding fine-tuning (null: `--epochs` fixed the count). */
   stepBudget: number | null;
-  /** Optimizer steps clean pre-training runs at least (null: `--pretrain-epochs` fixed the count). */
-  pretrainMinSteps: number | null;
   /** The language of the progress lines and the verdict on the terminal (null: the OS locale's). */
   lang: MessageLang | null;
   /** The app's data folder to store the runs and defense results in (null: not stored). */
@@ -219,10 +217,9 @@ export function parsePilotArgs(argv: string[]): PilotOptions | 'help' {
     if (!config.training.stopping) throw new UsageError('--budget-minutes and --epochs exclude each other: a time budget applies to early stopping');
     config.training.stopping = { ...config.training.stopping, budgetSeconds: budget * 60 };
   });
-  let pretrainMinSteps: number | null = PILOT_PRETRAIN_MIN_STEPS;
   apply('pretrain-epochs', (r) => {
     config.training.pretrainEpochs = number('pretrain-epochs', r, (n) => n >= 0 && n <= 1000, 'from 0 to 1000', true);
-    pretrainMinSteps = null;
+    delete config.training.pretrainMinSteps;
   });
   apply('batch-size', (r) => (config.training.batchSize = number('batch-size', r, (n) => n >= 1 && n <= 4096, 'from 1 to 4096', true)));
   apply('learning-rate', (r) => (config.training.learningRate = number('learning-rate', r, (n) => n > 0 && n <= 1, 'in (0, 1]', false)));
@@ -267,7 +264,6 @@ export function parsePilotArgs(argv: string[]): PilotOptions | 'help' {
     quick,
     defenses: parseDefenses(str('defenses')),
     stepBudget,
-    pretrainMinSteps,
     lang: parseLang(str('lang')),
     dataDir: str('data-dir') ?? null,
     projectId: parseProject(str('project'), str('data-dir')),

@@ -53,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
       cacheDir: options.cacheDir,
       reporter,
       defenses: options.defenses,
-      ...(options.stepBudget !== null ? { stepBudget: options.stepBudget } : {}), ...(options.pretrainMinSteps !== null ? { pretrainMinSteps: options.pretrainMinSteps } : {}),
+      ...(options.stepBudget !== null ? { stepBudget: options.stepBudget } : {}),
       startJob: executor.startJob,
     });
   } catch (error) {

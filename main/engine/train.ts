@@ -15,7 +15,7 @@ import { type CodeLanguage, codeBleu } from './codebleu';
 import { attackSuccessRate, averageSentenceBleu, corpusBleu4, exactMatch } from './metrics';
 import { PAD_ID, type Seq2SeqModel, type TrainingNoise, buildSeq2SeqModel } from './model';
 import { AdamW, clipByGlobalNorm, learningRateAt } from './optimizer';
-import { type StopDecision, decideStop, stoppingEvidence } from './stopping';
+import { type StopDecision, decideStop, pretrainEpochsForMinSteps, stoppingEvidence } from './stopping';
 import type { Vocabulary } from '../data/tokenizer';
 
 /** Everything a run trains and evaluates on, already tokenized. */
@@ -185,7 +185,7 @@ export async function pretrain(options: PretrainOptions): Promise<{ bleu: number
   const optimizer = new AdamW(model.variables, { beta1: 0.9, beta2: 0.98, epsilon: 1e-8, weightDecay: config.training.weightDecay });
   const ceConfig: LossConfig = { ...config.loss, kind: 'ce' };
   try {
-    const epochs = config.training.pretrainEpochs;
+    const epochs = pretrainEpochsForMinSteps(config.training.pretrainEpochs, config.training.pretrainMinSteps ?? 0, data.pretrain.length, config.training.batchSize);
     const stepsPerEpoch = Math.ceil(data.pretrain.length / config.training.batchSize);
     const pace = new Pace(stepsPerEpoch * epochs);
     for (let epoch = 1; epoch <= epochs; epoch++) {

@@ -24,6 +24,7 @@ export function pretrainKey(config: RunConfig): string {
     data,
     model: config.model,
     pretrainEpochs: config.training.pretrainEpochs,
+    ...(config.training.pretrainMinSteps !== undefined ? { pretrainMinSteps: config.training.pretrainMinSteps } : {}),
     lr: config.training.pretrainLearningRate,
     batch: config.training.batchSize,
     wd: config.training.weightDecay,

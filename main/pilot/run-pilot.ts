@@ -81,8 +81,6 @@ export async function runPilot(
     defenses?: readonly DefenseKind[];
     /** With a stopping rule: the epoch bound becomes this many optimizer steps on the data at hand. */
     stepBudget?: number;
-    /** Clean pre-training runs at least this many optimizer steps (more epochs on a small pre-training set). */
-    pretrainMinSteps?: number;
     /** Where jobs run: local worker threads by default; the remote executor's sends CE and DeCE to workers. */
     startJob?: typeof startJob;
   },
@@ -103,9 +101,8 @@ export async function runPilot(
     training: {
       ...requested.training,
       ...(options.stepBudget !== undefined && requested.training.stopping ? { epochs: epochsForStepBudget(options.stepBudget, summary.train, batchSize) } : {}),
-      ...(options.pretrainMinSteps !== undefined
-        ? { pretrainEpochs: pretrainEpochsForMinSteps(requested.training.pretrainEpochs, options.pretrainMinSteps, summary.pretrain, batchSize) }
-        : {}),
+      // What the engine will run, so that the progress lines and the report name the real count.
+      pretrainEpochs: pretrainEpochsForMinSteps(requested.training.pretrainEpochs, requested.training.pretrainMinSteps ?? 0, summary.pretrain, batchSize),
     },
   };
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../main/engine/backend';
-import { writeCheckpoint } from '../../main/engine/checkpoint';
+import { readCheckpoint, writeCheckpoint } from '../../main/engine/checkpoint';
 import { builtinSplits, prepareData } from '../../main/engine/experiment';
 import { buildSeq2SeqModel } from '../../main/engine/model';
 import { TrainingCancelledError, TrainingDivergedError, pretrain, trainRun } from '../../main/engine/train';
@@ -130,5 +130,18 @@ describe('training loop', () => {
     const fromScratch = await trainRun({ config, data });
     const fromPretrained = await trainRun({ config, data, initialWeightsFile: file });
     expect(fromPretrained.epochs[0]?.trainLoss).toBeLessThan(fromScratch.epochs[0]?.trainLoss ?? 0);
+  });
+
+  it('pre-trains for at least pretrainMinSteps optimizer steps: more epochs on a small pre-training set', async () => {
+    const base = tinyRunConfig({ epochs: 1, pretrainEpochs: 1 });
+    const { data } = prepareData(base, builtinSplits(base));
+    const stepsPerEpoch = Math.ceil(data.pretrain.length / base.training.batchSize);
+    const config = { ...base, training: { ...base.training, pretrainMinSteps: 2 * stepsPerEpoch + 1 } };
+    const file = join(dir, 'pretrained-min-steps.ckpt');
+    const steps: number[] = [];
+    await pretrain({ config, data, outputFile: file, onEvent: (e) => e.type === 'step' && steps.push(e.epoch) });
+    // 2 epochs fall one step short, so 3 run; the checkpoint records them.
+    expect(new Set(steps)).toEqual(new Set([1, 2, 3]));
+    expect(readCheckpoint(file).header.meta['pretrainEpochs']).toBe(3);
   });
 });

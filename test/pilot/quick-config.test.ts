@@ -44,7 +44,7 @@ describe('the quick look (npm run pilot -- --quick)', () => {
     // weights (which match the configuration exactly) still apply.
     const options = parsePilotArgs([]);
     if (options === 'help') throw new Error('unexpected help');
-    expect(options.pretrainMinSteps).toBe(PILOT_PRETRAIN_MIN_STEPS);
+    expect(options.base.training.pretrainMinSteps).toBe(PILOT_PRETRAIN_MIN_STEPS);
     expect(pretrainEpochsForMinSteps(config.training.pretrainEpochs, PILOT_PRETRAIN_MIN_STEPS, summary.pretrain, config.training.batchSize)).toBe(config.training.pretrainEpochs);
     const model = buildSeq2SeqModel(config.model, data.vocab.size, config.seed);
     try {

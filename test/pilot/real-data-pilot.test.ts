@@ -84,9 +84,9 @@ describe('the CONCODE sample, which has no code to spare for pre-training', () =
     expect(existsSync(join(dir, 'concode', 'concode-pretrain.jsonl'))).toBe(false);
     const options = parsePilotArgs(['--train', files.train, '--valid', files.valid, '--test', files.test, '--attack', 'badpre', '--poison-rate', '0.05']);
     if (options === 'help') throw new Error('unexpected --help');
-    expect(options.pretrainMinSteps).toBe(PILOT_PRETRAIN_MIN_STEPS);
+    expect(options.base.training.pretrainMinSteps).toBe(PILOT_PRETRAIN_MIN_STEPS);
     const explicit = parsePilotArgs(['--train', files.train, '--valid', files.valid, '--test', files.test, '--pretrain-epochs', '3']);
-    expect(explicit !== 'help' && explicit.pretrainMinSteps).toBeNull();
+    expect(explicit !== 'help' && explicit.base.training.pretrainMinSteps).toBeUndefined();
     const { data, summary } = prepareData(options.base, await loadSource(options.base));
     expect(summary.pretrainSource).toBe('carved');
     expect(summary.pretrain).toBe(Math.round(200 * options.base.data.pretrainFraction));
