@@ -41,7 +41,11 @@ describe('the stopping rule on scripted validation sequences', () => {
   });
 
   it('flat validation while the training loss still falls: keeps training (memorising, when a backdoor is learned), stops once the loss flattens too', () => {
-    const fitting: StoppingConfig = { ...rule, minTrainLossDrop: 0.05 };
+    // The Pilot's rule carries the loss condition; without it, validation alone decides.
+    expect(rule.minTrainLossDrop).toBe(0.05);
+    const fitting: StoppingConfig = rule;
+    const validationOnly: StoppingConfig = { ...rule };
+    delete validationOnly.minTrainLossDrop;
     const points = (losses: number[], asr: number[] = losses.map(() => 0)): ValidationPoint[] => losses.map((trainLoss, i) => ({ asr: asr[i] ?? 0, bleu: 12, trainLoss }));
     const feed = (history: ValidationPoint[], stoppingRule: StoppingConfig) => {
       for (let n = 1; n <= history.length; n++) {
@@ -52,7 +56,7 @@ describe('the stopping rule on scripted validation sequences', () => {
     };
     // Loss falls ~7% an epoch: validation alone would call it converged at epoch 3.
     const falling = points([2.4, 2.25, 2.1, 1.95, 1.8, 1.68, 1.6, 1.58, 1.57, 1.57]);
-    expect(feed(falling, rule)).toMatchObject({ reason: 'converged', epoch: 3 });
+    expect(feed(falling, validationOnly)).toMatchObject({ reason: 'converged', epoch: 3 });
     const stop = feed(falling, fitting);
     // Epochs 8 and 9 fall by (1.6 − 1.57) / 1.6 ≈ 1.9% over the two before: converged at 9.
     expect(stop).toMatchObject({ reason: 'converged', epoch: 9 });
