@@ -9,7 +9,7 @@ import { assembleApp, type AssembledApp } from '../../main/services/assembly';
 import { benchmarkSpec } from '../benchmark/helpers';
 import { startRedis, type LocalRedis } from '../../main/cli/redis-server-process';
 import { tinyRunConfig } from '../helpers/tiny-config';
-import { startWorkerProcess, type WorkerProcess } from '../../main/cli/worker-process';
+import { startWorkerProcess, waitUntil, type WorkerProcess } from '../../main/cli/worker-process';
 import { eventLog, tempDir } from '../jobs/helpers';
 import { apiError, caller } from './call';
 
@@ -90,7 +90,16 @@ describe('Settings: run training on this machine or on remote workers', () => {
     workers.push(...(await Promise.all([startWorkerProcess(urlWithPassword), startWorkerProcess(urlWithPassword)])));
     // The redacted URL saved back unchanged keeps the stored password: the connection still authenticates.
     expect(await call('settings.setTrainingTarget', { kind: 'remote', redisUrl: redacted })).toEqual(view);
-    expect(await call('settings.testTrainingTarget', { redisUrl: redacted })).toEqual({ redisUrl: redacted, workers: 2 });
+    // A started worker registers its connection with Redis a moment after it reports ready: wait for both.
+    let probed: unknown = null;
+    await waitUntil(
+      async () => {
+        probed = await call('settings.testTrainingTarget', { redisUrl: redacted });
+        return (probed as { workers: number }).workers === 2;
+      },
+      () => `the probe still sees ${JSON.stringify(probed)}`,
+    );
+    expect(probed).toEqual({ redisUrl: redacted, workers: 2 });
     const twoWorkers = await call('benchmarks.plan', { projectId, spec });
     expect(twoWorkers).toMatchObject({ newRuns: 6, concurrency: 2, concurrencyBasis: 'connected-workers' });
 
@@ -122,6 +131,10 @@ describe('Settings: run training on this machine or on remote workers', () => {
     // One worker fewer, one run at a time less in the plan (durations are for npm run bench:remote, not asserted here).
     await call('settings.setTrainingTarget', { kind: 'remote', redisUrl: redacted });
     await workers.pop()?.stop();
+    await waitUntil(
+      async () => (await call('settings.testTrainingTarget', { redisUrl: redacted })).workers === 1,
+      () => 'the stopped worker still counts as connected',
+    );
     const oneWorker = await call('benchmarks.plan', { projectId, spec });
     expect(oneWorker).toMatchObject({ concurrency: 1, concurrencyBasis: 'connected-workers' });
     expect(workerOutput()).not.toContain(PASSWORD);
