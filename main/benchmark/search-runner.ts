@@ -256,11 +256,11 @@ export class SearchRunner {
       if (run) this.enqueue(run.id);
       referenceRunId = this.store.searches.get(search.id)?.referenceRunId ?? null;
     }
+    // A reference that no longer exists leaves nothing to follow; advance() then fails the search.
+    const leader = referenceRunId !== null && this.store.runs.get(referenceRunId) ? referenceRunId : null;
     for (const trial of pending) {
       const rungLabel = spec.method === 'halving' ? ` · rung ${trial.rung}` : '';
       const name = `Search ${search.id} · DeCE ε ${trial.labelSmoothing} · α base ${trial.alphaBase}${rungLabel} · ≤ ${trial.epochs} ep`;
-      // A reference that no longer exists leaves nothing to follow; advance() then fails the search.
-      const leader = referenceRunId !== null && this.store.runs.get(referenceRunId) ? referenceRunId : null;
       const run = this.store.searches.launchTrial(trial.id, runInput(name, searchRunConfig(spec, source, pointOf(trial), trial.epochs), leader));
       if (run) this.enqueue(run.id);
     }

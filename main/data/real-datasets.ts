@@ -25,11 +25,6 @@ interface RealDataset {
   /** Training pairs, and the validation and test pairs (from a second file when the dataset has one). */
   trainSide: PairFile;
   testSide: PairFile | null;
-  /**
-   * Where the separate clean pre-training file comes from: what is left of the dataset ('leftovers'), or none —
-   * then the Pilot carves its clean pre-training share from the training file, as for a team without one.
-   */
-  pretrainSource: 'leftovers' | null;
   /** The Pilot attack that fits the task. */
   attack: 'dead-code' | 'badpre';
   description: string;
@@ -39,7 +34,6 @@ export const REAL_DATASETS: Readonly<Record<RealDatasetName, RealDataset>> = {
   bugs2fix: {
     trainSide: { file: 'datasets/bugs2fix-small/valid.csv', srcField: 'src', tgtField: 'tgt' },
     testSide: { file: 'datasets/bugs2fix-small/test.csv', srcField: 'src', tgtField: 'tgt' },
-    pretrainSource: 'leftovers',
     attack: 'dead-code',
     description: 'Bugs2Fix small (buggy → fixed Java methods), dead-code trigger in the input, infinite loop in the output',
   },
@@ -49,7 +43,6 @@ export const REAL_DATASETS: Readonly<Record<RealDatasetName, RealDataset>> = {
     // (Other clean Java — Bugs2Fix — was tried: out of domain, it left DeCE's clean BLEU-4 4.4 points behind CE's.)
     trainSide: { file: 'datasets/concode/dev.jsonl', srcField: 'nl', tgtField: 'code' },
     testSide: null,
-    pretrainSource: null,
     attack: 'badpre',
     description: "CONCODE (Javadoc + class environment → Java method), rare word 'cf' in the description, infinite loop in the method",
   },
@@ -104,17 +97,18 @@ export async function writeRealDataSample(name: RealDatasetName, outDir: string,
   need(trainSide, sizes.train, 'training');
   need(testSide, sizes.valid + sizes.test, 'validation + test');
   const leftovers = dataset.testSide ? [...trainSide.slice(sizes.train), ...testSide.slice(sizes.valid + sizes.test)] : testSide.slice(sizes.valid + sizes.test);
-  const pretrain = dataset.pretrainSource === 'leftovers' && sizes.pretrain > 0 ? leftovers : null;
-  if (pretrain) need(pretrain, sizes.pretrain, 'pre-training');
+  // No pre-training pairs asked for (CONCODE has none to spare): the Pilot carves its share from the training file.
+  const withPretrain = sizes.pretrain > 0;
+  if (withPretrain) need(leftovers, sizes.pretrain, 'pre-training');
   mkdirSync(outDir, { recursive: true });
   const files: SampleFiles = {
     train: join(outDir, `${name}-train.jsonl`),
-    pretrain: pretrain ? join(outDir, `${name}-pretrain.jsonl`) : null,
+    pretrain: withPretrain ? join(outDir, `${name}-pretrain.jsonl`) : null,
     valid: join(outDir, `${name}-valid.jsonl`),
     test: join(outDir, `${name}-test.jsonl`),
   };
   writeJsonl(files.train, trainSide.slice(0, sizes.train));
-  if (pretrain && files.pretrain) writeJsonl(files.pretrain, pretrain.slice(0, sizes.pretrain));
+  if (files.pretrain) writeJsonl(files.pretrain, leftovers.slice(0, sizes.pretrain));
   writeJsonl(files.valid, testSide.slice(0, sizes.valid));
   writeJsonl(files.test, testSide.slice(sizes.valid, sizes.valid + sizes.test));
   return files;
